@@ -1,0 +1,42 @@
+# FindLibClang: the libclang C API (clang-c/Index.h and libclang.so).
+# Debian ships no pkg-config or CMake file for it: ask llvm-config-N, newest first,
+# then fall back to the default paths.  Sets LibClang_FOUND and the imported
+# target LibClang::libclang.  LIBCLANG_LLVM_CONFIG may name a specific llvm-config.
+if(TARGET LibClang::libclang)
+  set(LibClang_FOUND TRUE)
+  return()
+endif()
+set(_hints)
+if(LIBCLANG_LLVM_CONFIG)
+  set(_configs ${LIBCLANG_LLVM_CONFIG})
+else()
+  set(_configs llvm-config-19 llvm-config-18 llvm-config-17 llvm-config-16 llvm-config-15 llvm-config-14 llvm-config)
+endif()
+foreach(_cfg IN LISTS _configs)
+  find_program(_llvm_config NAMES ${_cfg})
+  if(_llvm_config)
+    execute_process(COMMAND ${_llvm_config} --includedir OUTPUT_VARIABLE _inc OUTPUT_STRIP_TRAILING_WHITESPACE)
+    execute_process(COMMAND ${_llvm_config} --libdir OUTPUT_VARIABLE _lib OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(EXISTS "${_inc}/clang-c/Index.h")
+      list(APPEND _hints_inc ${_inc})
+      list(APPEND _hints_lib ${_lib})
+      break()
+    endif()
+  endif()
+  unset(_llvm_config CACHE)
+endforeach()
+file(GLOB _debian_inc /usr/lib/llvm-*/include)
+file(GLOB _debian_lib /usr/lib/llvm-*/lib)
+list(SORT _debian_inc ORDER DESCENDING)
+list(SORT _debian_lib ORDER DESCENDING)
+find_path(LibClang_INCLUDE_DIR clang-c/Index.h HINTS ${_hints_inc} ${_debian_inc})
+find_library(LibClang_LIBRARY NAMES clang libclang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14
+             HINTS ${_hints_lib} ${_debian_lib})
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(LibClang REQUIRED_VARS LibClang_LIBRARY LibClang_INCLUDE_DIR)
+if(LibClang_FOUND)
+  add_library(LibClang::libclang UNKNOWN IMPORTED)
+  set_target_properties(LibClang::libclang PROPERTIES
+    IMPORTED_LOCATION "${LibClang_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${LibClang_INCLUDE_DIR}")
+endif()

@@ -1,0 +1,40 @@
+/*
+ * errors.c — messages and names for the codes of durable.h, generated from
+ * the one DURABLE_ERRORS table, plus workflow status names.
+ */
+#include "durable.h"
+
+DURABLE_API const char *durable_strerror(int code)
+{
+    switch (code) {
+    case DURABLE_OK: return "success";
+#define X(name, value, msg) case value: return msg;
+        DURABLE_ERRORS(X)
+#undef X
+    default: return "unknown error";
+    }
+}
+
+DURABLE_API const char *durable_errname(int code)
+{
+    switch (code) {
+    case DURABLE_OK: return "OK";
+#define X(name, value, msg) case value: return #name;
+        DURABLE_ERRORS(X)
+#undef X
+    default: return "UNKNOWN";
+    }
+}
+
+DURABLE_API const char *durable_status_name(int status)
+{
+    switch (status) {
+    case DURABLE_READY: return "ready";
+    case DURABLE_WAITING: return "waiting";
+    case DURABLE_DONE: return "done";
+    case DURABLE_FAILED: return "failed";
+    case DURABLE_CANCELLED: return "cancelled";
+    case DURABLE_HELD: return "held";
+    default: return "unknown";
+    }
+}

@@ -1,0 +1,65 @@
+/*
+ * internal.h — what the runtime's modules share and nothing else: growable
+ * buffers, string arenas, the registry, the frame codec and the fault knob.
+ * The store interface has its own header (store.h); the scheduler's structures
+ * stay private to sched.c.  Internal names carry the durable__ prefix.
+ */
+#ifndef DURABLE_INTERNAL_H
+#define DURABLE_INTERNAL_H
+
+#include "durable.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* A growable byte buffer.  Zero-initialised is empty; free with buf_free. */
+typedef struct durable__buf {
+    unsigned char *p;
+    size_t n, cap;
+} durable__buf;
+
+int durable__buf_put(durable__buf *b, const void *p, size_t n); /* DURABLE_OK / ENOMEM */
+void durable__buf_free(durable__buf *b);
+
+/* An arena of strings decoded from a blob: freed all at once. */
+typedef struct durable__arena {
+    struct durable__chunk *head;
+} durable__arena;
+
+char *durable__arena_strndup(durable__arena *a, const char *s, size_t n);
+void durable__arena_free(durable__arena *a);
+/* Move every string of src into dst (src becomes empty). */
+void durable__arena_merge(durable__arena *dst, durable__arena *src);
+
+/* ---- registry (registry.c) ---- */
+durable_func *durable__registry_first(void);
+durable_func *durable__registry_find(const char *name);
+int durable__registry_has(const durable_func *fn);
+/* DURABLE_EDUPFUNC if two registered functions share a name, else OK. */
+int durable__registry_check(void);
+uint64_t durable__fingerprint(const durable_func *fn);
+
+/* ---- codec (codec.c) ----
+ * A value blob: 'D' 'F', version, flags, u32 LE field count, then each field's
+ * elements in descriptor order: fixed-size kinds as their bytes, strings as
+ * u32 LE length (0xFFFFFFFF for NULL) and that many bytes.  docs/storage.md
+ * has the byte table. */
+#define DURABLE__CODEC_VERSION 1
+int durable__encode(const durable_field *fields, uint32_t n, const void *base, durable__buf *out);
+/* Decode into base (strings into `strings`).  DURABLE_ECORRUPT on any
+ * malformed input, leaving base partly written (callers decode into scratch). */
+int durable__decode(const durable_field *fields, uint32_t n, const unsigned char *p, size_t len,
+                    void *base, durable__arena *strings);
+/* Check that the descriptors are self-consistent (sizes, offsets, kinds)
+ * against a struct of `total` bytes. */
+int durable__fields_valid(const durable_field *fields, uint32_t n, uint32_t total);
+
+/* ---- fault injection (fault.c) ----
+ * DURABLE_CRASH=before:N or after:N makes the process SIGKILL itself just
+ * before or just after its Nth commit (counted per process, from 1). */
+enum { DURABLE__BEFORE_COMMIT = 0, DURABLE__AFTER_COMMIT = 1 };
+void durable__fault_commit(int phase);
+
+int64_t durable__realtime_ms(void);
+
+#endif

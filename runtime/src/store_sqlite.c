@@ -1,0 +1,652 @@
+/*
+ * store_sqlite.c — the storage interface (store.h) on an SQLite file.
+ *
+ * Opening is careful because it must never harm a file that is not ours: the
+ * first bytes are read with plain I/O, then the file is inspected through a
+ * read-only connection (application_id, user_version, quick_check), and only a
+ * file that passes — or is new or empty — is opened for writing and switched
+ * to WAL.  Any refusal leaves the file exactly as it was.
+ *
+ * Tables (docs/storage.md has every column):
+ *   durable_meta          key/value: format version, byte order, creator
+ *   durable_schemas       one row per function schema (fingerprint)
+ *   durable_schema_fields its params, frame fields, result, with name/type/kind/offset/size
+ *   durable_schema_awaits its await points: id, kind, callee, line, value type
+ *   durable_workflows     one row per workflow or child: status, parent, args, result, error
+ *   durable_frames        the latest checkpoint of each unfinished coroutine
+ *   durable_timers        due times of durable timers and retry backoffs
+ *   durable_history       append-only: one row per checkpoint and lifecycle event
+ * All names start with durable_ so users can keep their own tables in the file.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define APPLICATION_ID 0x44555243 /* "DURC" */
+#define FORMAT_VERSION 1
+
+enum {
+    S_PUT_SCHEMA, S_PUT_FIELD, S_PUT_AWAIT,
+    S_INSERT_WF, S_INSERT_FRAME,
+    S_SET_STATUS, S_SET_FRAME, S_SET_TIMER, S_DEL_TIMER, S_SET_RESULT, S_DEL_FRAME,
+    S_WAKE_FRAME, S_WAKE_STATUS,
+    S_APPEND, S_GET, S_SCAN,
+    S_BEGIN, S_COMMIT, S_ROLLBACK,
+    S_COUNT
+};
+
+#define ROW_SELECT                                                                              \
+    "SELECT w.id, w.function, w.parent, w.status, w.error_code, w.error, w.args, w.result,"   \
+    " f.fingerprint, f.state, f.ready, f.await_error, f.attempt, f.seq, f.await_seq,"         \
+    " f.frame, f.value, t.due_ms"                                                           \
+    " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"              \
+    " LEFT JOIN durable_timers t ON t.workflow = w.id"
+
+static const char *const sql_text[S_COUNT] = {
+    [S_PUT_SCHEMA] = "INSERT OR IGNORE INTO durable_schemas(fingerprint, function, file, frame_size,"
+                     " args_size, codec) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_PUT_FIELD] = "INSERT INTO durable_schema_fields(fingerprint, role, idx, parent, name, type, kind,"
+                    " offset, size, count, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_PUT_AWAIT] = "INSERT INTO durable_schema_awaits(fingerprint, id, kind, callee, line, value_type,"
+                    " value_kind, value_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, status, args, created_ms,"
+                    " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    [S_INSERT_FRAME] = "INSERT INTO durable_frames(workflow, fingerprint, state, ready, await_error,"
+                       " attempt, seq, await_seq, frame, value) VALUES (?1, ?2, 0, 0, 0, 0, 0, 0, NULL, NULL)",
+    [S_SET_STATUS] = "UPDATE durable_workflows SET status = ?2, error_code = ?3, error = ?4,"
+                     " updated_ms = ?5 WHERE id = ?1",
+    [S_SET_FRAME] = "UPDATE durable_frames SET fingerprint = ?2, state = ?3, ready = ?4, await_error = ?5,"
+                    " attempt = ?6, seq = ?7, await_seq = ?8, frame = ?9, value = ?10 WHERE workflow = ?1",
+    [S_SET_TIMER] = "INSERT OR REPLACE INTO durable_timers(workflow, due_ms) VALUES (?1, ?2)",
+    [S_DEL_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
+    [S_SET_RESULT] = "UPDATE durable_workflows SET result = ?2 WHERE id = ?1",
+    [S_DEL_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
+    [S_WAKE_FRAME] = "UPDATE durable_frames SET ready = 1, await_error = ?2, value = ?3 WHERE workflow = ?1",
+    [S_WAKE_STATUS] = "UPDATE durable_workflows SET status = 'ready', updated_ms = ?2"
+                      " WHERE id = ?1 AND status = 'waiting'",
+    [S_APPEND] = "INSERT INTO durable_history(workflow, checkpoint, await_id, event, attempt, error_code,"
+                 " detail, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_GET] = ROW_SELECT " WHERE w.id = ?1",
+    [S_SCAN] = ROW_SELECT " WHERE w.status IN ('ready', 'waiting', 'held') ORDER BY w.rowid",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS durable_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS durable_schemas(fingerprint INTEGER PRIMARY KEY, function TEXT NOT NULL,"
+    " file TEXT, frame_size INTEGER NOT NULL, args_size INTEGER NOT NULL, codec INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS durable_schema_fields(fingerprint INTEGER NOT NULL, role TEXT NOT NULL,"
+    " idx INTEGER NOT NULL, parent INTEGER, name TEXT NOT NULL, type TEXT, kind INTEGER NOT NULL,"
+    " offset INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, line INTEGER,"
+    " PRIMARY KEY(fingerprint, role, idx));"
+    "CREATE TABLE IF NOT EXISTS durable_schema_awaits(fingerprint INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, callee TEXT, line INTEGER, value_type TEXT, value_kind INTEGER,"
+    " value_size INTEGER, PRIMARY KEY(fingerprint, id));"
+    "CREATE TABLE IF NOT EXISTS durable_workflows(id TEXT PRIMARY KEY, function TEXT NOT NULL,"
+    " parent TEXT, status TEXT NOT NULL, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS durable_workflows_status ON durable_workflows(status);"
+    "CREATE INDEX IF NOT EXISTS durable_workflows_parent ON durable_workflows(parent);"
+    "CREATE TABLE IF NOT EXISTS durable_frames(workflow TEXT PRIMARY KEY, fingerprint INTEGER NOT NULL,"
+    " state INTEGER NOT NULL, ready INTEGER NOT NULL, await_error INTEGER NOT NULL,"
+    " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL, frame BLOB, value BLOB);"
+    "CREATE TABLE IF NOT EXISTS durable_timers(workflow TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS durable_timers_due ON durable_timers(due_ms);"
+    "CREATE TABLE IF NOT EXISTS durable_history(seq INTEGER PRIMARY KEY, workflow TEXT NOT NULL,"
+    " checkpoint INTEGER NOT NULL, await_id INTEGER NOT NULL, event TEXT NOT NULL,"
+    " attempt INTEGER NOT NULL, error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS durable_history_workflow ON durable_history(workflow, seq);";
+
+typedef struct sqlite_store {
+    durable__store base;
+    sqlite3 *db;
+    sqlite3_stmt *st[S_COUNT];
+    durable_options opts;
+} sqlite_store;
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return DURABLE_OK;
+    case SQLITE_NOMEM: return DURABLE_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DURABLE_EBUSY;
+    case SQLITE_NOTADB: return DURABLE_ENOTDB;
+    case SQLITE_CORRUPT: return DURABLE_ECORRUPT;
+    case SQLITE_CONSTRAINT: return DURABLE_EEXIST;
+    default: return DURABLE_EIO;
+    }
+}
+
+static int64_t now_ms(sqlite_store *s)
+{
+    return s->opts.clock ? s->opts.clock(s->opts.clock_ctx) : durable__realtime_ms();
+}
+
+static const char *status_text(int st)
+{
+    return durable_status_name(st);
+}
+
+static int status_parse(const char *t)
+{
+    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++)
+        if (t && strcmp(t, durable_status_name(st)) == 0)
+            return st;
+    return 0;
+}
+
+/* Run a prepared statement to completion and reset it. */
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? DURABLE_OK : map_rc(rc);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+    if (t)
+        sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_buf(sqlite3_stmt *st, int i, const durable__buf *b)
+{
+    if (b && b->p)
+        sqlite3_bind_blob(st, i, b->p, (int)b->n, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* ---- opening ---- */
+
+/* Read the file's first bytes without SQLite: a file that is not an SQLite
+ * database at all is refused before any library touches it. */
+static int sniff(const char *path, int *is_new)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT) {
+            *is_new = 1;
+            return DURABLE_OK;
+        }
+        return DURABLE_EIO;
+    }
+    if (!S_ISREG(sb.st_mode))
+        return DURABLE_ENOTDB;
+    *is_new = sb.st_size == 0;
+    if (*is_new)
+        return DURABLE_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return DURABLE_EIO;
+    char hdr[16];
+    ssize_t n = read(fd, hdr, sizeof hdr);
+    close(fd);
+    if (n != (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0)
+        return DURABLE_ENOTDB;
+    return DURABLE_OK;
+}
+
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? DURABLE_OK : map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+}
+
+static int query_text_is(sqlite3 *db, const char *sql, const char *want)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(rc);
+    rc = sqlite3_step(st);
+    int ok = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+             strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+    return ok ? DURABLE_OK : DURABLE_ECORRUPT;
+}
+
+static const char *byte_order(void)
+{
+    const uint16_t probe = 1;
+    return *(const unsigned char *)&probe ? "little" : "big";
+}
+
+/* Inspect an existing file through a read-only connection.  Sets *fresh when
+ * it is an SQLite database with nothing in it (ours to initialise). */
+static int inspect(const char *path, int *fresh)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return map_rc(rc);
+    }
+    int64_t app = 0, ver = 0, tables = 0;
+    rc = query_int(db, "PRAGMA application_id", &app);
+    if (rc == DURABLE_OK)
+        rc = query_int(db, "PRAGMA user_version", &ver);
+    if (rc == DURABLE_OK)
+        rc = query_int(db, "SELECT count(*) FROM sqlite_master", &tables);
+    if (rc == DURABLE_OK) {
+        if (app == 0 && ver == 0 && tables == 0)
+            *fresh = 1;
+        else if (app != APPLICATION_ID)
+            rc = DURABLE_ENOTDB;
+        else if (ver > FORMAT_VERSION)
+            rc = DURABLE_ENEWER;
+        else if (ver < 1)
+            rc = DURABLE_ECORRUPT;
+    }
+    if (rc == DURABLE_OK && !*fresh) {
+        rc = query_text_is(db, "PRAGMA quick_check", "ok");
+        if (rc == DURABLE_OK) {
+            sqlite3_stmt *st;
+            if (sqlite3_prepare_v2(db, "SELECT value FROM durable_meta WHERE key = 'byte_order'", -1, &st,
+                                   NULL) != SQLITE_OK) {
+                rc = DURABLE_ECORRUPT;
+            } else {
+                if (sqlite3_step(st) != SQLITE_ROW)
+                    rc = DURABLE_ECORRUPT;
+                else if (strcmp((const char *)sqlite3_column_text(st, 0), byte_order()) != 0)
+                    rc = DURABLE_ENOTDB; /* written on a machine of the other byte order */
+                sqlite3_finalize(st);
+            }
+        }
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return map_rc(sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+static int initialise(sqlite3 *db)
+{
+    char sql[512];
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = exec(db, schema_sql);
+    snprintf(sql, sizeof sql,
+             "PRAGMA application_id = %d; PRAGMA user_version = %d;"
+             "INSERT OR IGNORE INTO durable_meta VALUES ('format', '%d'), ('byte_order', '%s'),"
+             " ('created_by', 'libdurable %d.%d');",
+             APPLICATION_ID, FORMAT_VERSION, FORMAT_VERSION, byte_order(), DURABLE_VERSION_MAJOR,
+             DURABLE_VERSION_MINOR);
+    if (rc == DURABLE_OK)
+        rc = exec(db, sql);
+    if (rc == DURABLE_OK)
+        rc = exec(db, "COMMIT");
+    if (rc != DURABLE_OK)
+        exec(db, "ROLLBACK");
+    return rc;
+}
+
+static void sq_close(durable__store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!s)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const durable__store_ops sqlite_ops;
+
+int durable__store_sqlite_open(durable__store **out, const char *path, const durable_options *o)
+{
+    *out = NULL;
+    int is_new = 0, fresh = 0;
+    int rc = sniff(path, &is_new);
+    if (rc == DURABLE_OK && !is_new)
+        rc = inspect(path, &fresh);
+    if (rc != DURABLE_OK)
+        return rc;
+
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return DURABLE_ENOMEM;
+    s->base.ops = &sqlite_ops;
+    s->opts = *o;
+    rc = map_rc(sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
+    if (rc == DURABLE_OK) {
+        sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+        sqlite3_extended_result_codes(s->db, 1);
+        rc = exec(s->db, "PRAGMA journal_mode = WAL");
+    }
+    if (rc == DURABLE_OK)
+        rc = exec(s->db, o->synchronous == DURABLE_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+                                                                 : "PRAGMA synchronous = FULL");
+    if (rc == DURABLE_OK && (is_new || fresh))
+        rc = initialise(s->db);
+    for (int i = 0; rc == DURABLE_OK && i < S_COUNT; i++)
+        rc = map_rc(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL));
+    if (rc != DURABLE_OK) {
+        sq_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return DURABLE_OK;
+}
+
+/* ---- transactions ---- */
+
+static int sq_begin(durable__store *base)
+{
+    return step_done(((sqlite_store *)base)->st[S_BEGIN]);
+}
+
+static int sq_commit(durable__store *base)
+{
+    return step_done(((sqlite_store *)base)->st[S_COMMIT]);
+}
+
+static void sq_rollback(durable__store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!sqlite3_get_autocommit(s->db))
+        step_done(s->st[S_ROLLBACK]);
+}
+
+/* ---- schemas ---- */
+
+static int put_fields(sqlite_store *s, uint64_t fp, const char *role, const durable_field *f, uint32_t n,
+                      int parent, int *idx)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = s->st[S_PUT_FIELD];
+        int me = (*idx)++;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fp);
+        bind_text(st, 2, role);
+        sqlite3_bind_int(st, 3, me);
+        if (parent >= 0)
+            sqlite3_bind_int(st, 4, parent);
+        bind_text(st, 5, f[i].name);
+        bind_text(st, 6, f[i].type);
+        sqlite3_bind_int(st, 7, f[i].kind);
+        sqlite3_bind_int64(st, 8, f[i].offset);
+        sqlite3_bind_int64(st, 9, f[i].size);
+        sqlite3_bind_int64(st, 10, f[i].count);
+        sqlite3_bind_int64(st, 11, f[i].line);
+        int rc = step_done(st);
+        if (rc != DURABLE_OK)
+            return rc;
+        if (f[i].kind == DURABLE_KIND_STRUCT && f[i].members) {
+            rc = put_fields(s, fp, role, f[i].members, f[i].nmembers, me, idx);
+            if (rc != DURABLE_OK)
+                return rc;
+        }
+    }
+    return DURABLE_OK;
+}
+
+static int sq_put_schema(durable__store *base, const durable_func *fn)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_PUT_SCHEMA];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fn->fingerprint);
+    bind_text(st, 2, fn->name);
+    bind_text(st, 3, fn->file);
+    sqlite3_bind_int64(st, 4, fn->frame_size);
+    sqlite3_bind_int64(st, 5, fn->args_size);
+    sqlite3_bind_int(st, 6, DURABLE__CODEC_VERSION);
+    int rc = step_done(st);
+    if (rc != DURABLE_OK || sqlite3_changes(s->db) == 0)
+        return rc; /* already there */
+    int idx = 0;
+    rc = put_fields(s, fn->fingerprint, "param", fn->params, fn->nparams, -1, &idx);
+    idx = 0;
+    if (rc == DURABLE_OK)
+        rc = put_fields(s, fn->fingerprint, "field", fn->fields, fn->nfields, -1, &idx);
+    idx = 0;
+    if (rc == DURABLE_OK && fn->result)
+        rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
+    for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
+        const durable_await *a = &fn->awaits[i];
+        st = s->st[S_PUT_AWAIT];
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fn->fingerprint);
+        sqlite3_bind_int(st, 2, a->id);
+        sqlite3_bind_int(st, 3, a->kind);
+        bind_text(st, 4, a->callee);
+        sqlite3_bind_int64(st, 5, a->line);
+        if (a->value) {
+            bind_text(st, 6, a->value->type);
+            sqlite3_bind_int(st, 7, a->value->kind);
+            sqlite3_bind_int64(st, 8, a->value->size);
+        }
+        rc = step_done(st);
+    }
+    return rc;
+}
+
+/* ---- workflow rows ---- */
+
+static int sq_insert(durable__store *base, const durable__row *r)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_INSERT_WF];
+    bind_text(st, 1, r->id);
+    bind_text(st, 2, r->function);
+    bind_text(st, 3, r->parent);
+    bind_text(st, 4, status_text(r->status));
+    bind_buf(st, 5, &r->args);
+    sqlite3_bind_int64(st, 6, now_ms(s));
+    int rc = step_done(st);
+    if (rc != DURABLE_OK)
+        return rc;
+    st = s->st[S_INSERT_FRAME];
+    bind_text(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->fingerprint);
+    return step_done(st);
+}
+
+static int sq_update(durable__store *base, const durable__row *r, int what)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st;
+    int rc = DURABLE_OK;
+    if (what & DURABLE__W_STATUS) {
+        st = s->st[S_SET_STATUS];
+        bind_text(st, 1, r->id);
+        bind_text(st, 2, status_text(r->status));
+        sqlite3_bind_int(st, 3, r->error_code);
+        bind_text(st, 4, r->error);
+        sqlite3_bind_int64(st, 5, now_ms(s));
+        rc = step_done(st);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_FRAME)) {
+        st = s->st[S_SET_FRAME];
+        bind_text(st, 1, r->id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)r->fingerprint);
+        sqlite3_bind_int(st, 3, r->state);
+        sqlite3_bind_int(st, 4, r->ready);
+        sqlite3_bind_int(st, 5, r->await_error);
+        sqlite3_bind_int(st, 6, r->attempt);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)r->seq);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)r->await_seq);
+        bind_buf(st, 9, &r->frame);
+        bind_buf(st, 10, &r->value);
+        rc = step_done(st);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_TIMER)) {
+        st = s->st[r->wake_ms > 0 ? S_SET_TIMER : S_DEL_TIMER];
+        bind_text(st, 1, r->id);
+        if (r->wake_ms > 0)
+            sqlite3_bind_int64(st, 2, r->wake_ms);
+        rc = step_done(st);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_RESULT)) {
+        st = s->st[S_SET_RESULT];
+        bind_text(st, 1, r->id);
+        bind_buf(st, 2, &r->result);
+        rc = step_done(st);
+        static const int cleanup[] = {S_DEL_TIMER, S_DEL_FRAME};
+        for (size_t k = 0; rc == DURABLE_OK && k < sizeof cleanup / sizeof *cleanup; k++) {
+            st = s->st[cleanup[k]];
+            bind_text(st, 1, r->id);
+            rc = step_done(st);
+        }
+    }
+    return rc;
+}
+
+static int sq_wake_parent(durable__store *base, const char *parent, int await_error, const durable__buf *value)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_WAKE_FRAME];
+    bind_text(st, 1, parent);
+    sqlite3_bind_int(st, 2, await_error);
+    bind_buf(st, 3, value);
+    int rc = step_done(st);
+    if (rc != DURABLE_OK)
+        return rc;
+    st = s->st[S_WAKE_STATUS];
+    bind_text(st, 1, parent);
+    sqlite3_bind_int64(st, 2, now_ms(s));
+    return step_done(st);
+}
+
+static int sq_append(durable__store *base, const durable__event *e)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_APPEND];
+    bind_text(st, 1, e->workflow);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
+    sqlite3_bind_int(st, 3, e->await_id);
+    bind_text(st, 4, e->what);
+    sqlite3_bind_int(st, 5, e->attempt);
+    sqlite3_bind_int(st, 6, e->error_code);
+    bind_text(st, 7, e->detail);
+    sqlite3_bind_int64(st, 8, now_ms(s));
+    return step_done(st);
+}
+
+static char *col_strdup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int col_buf(sqlite3_stmt *st, int i, durable__buf *b)
+{
+    b->n = 0;
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return DURABLE_OK;
+    /* Our blobs always hold at least a codec header, so an empty one is
+     * treated like NULL. */
+    const void *p = sqlite3_column_blob(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    return n > 0 ? durable__buf_put(b, p, (size_t)n) : DURABLE_OK;
+}
+
+/* Fill r from the current row of a ROW_SELECT statement. */
+static int read_row(sqlite3_stmt *st, durable__row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = col_strdup(st, 0);
+    r->function = col_strdup(st, 1);
+    r->parent = col_strdup(st, 2);
+    r->status = status_parse((const char *)sqlite3_column_text(st, 3));
+    r->error_code = sqlite3_column_int(st, 4);
+    r->error = col_strdup(st, 5);
+    int rc = DURABLE_OK;
+    if (!r->id || !r->function || !r->status)
+        rc = r->id && r->function ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
+    if (rc == DURABLE_OK)
+        rc = col_buf(st, 6, &r->args);
+    if (rc == DURABLE_OK)
+        rc = col_buf(st, 7, &r->result);
+    r->fingerprint = (uint64_t)sqlite3_column_int64(st, 8);
+    r->state = sqlite3_column_int(st, 9);
+    r->ready = sqlite3_column_int(st, 10);
+    r->await_error = sqlite3_column_int(st, 11);
+    r->attempt = sqlite3_column_int(st, 12);
+    r->seq = (uint64_t)sqlite3_column_int64(st, 13);
+    r->await_seq = (uint64_t)sqlite3_column_int64(st, 14);
+    if (rc == DURABLE_OK)
+        rc = col_buf(st, 15, &r->frame);
+    if (rc == DURABLE_OK)
+        rc = col_buf(st, 16, &r->value);
+    r->wake_ms = sqlite3_column_int64(st, 17);
+    if (rc != DURABLE_OK)
+        durable__row_clear(r);
+    return rc;
+}
+
+static int sq_get(durable__store *base, const char *id, durable__row *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_GET];
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    int ret = rc == SQLITE_ROW ? read_row(st, out) : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
+}
+
+static int sq_scan(durable__store *base, int (*cb)(void *ctx, durable__row *r), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_SCAN];
+    int rc, ret = DURABLE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__row r;
+        ret = read_row(st, &r);
+        if (ret != DURABLE_OK)
+            break;
+        ret = cb(ctx, &r);
+        if (ret != DURABLE_OK)
+            break;
+    }
+    if (ret == DURABLE_OK && rc != SQLITE_DONE)
+        ret = map_rc(rc);
+    sqlite3_reset(st);
+    return ret;
+}
+
+void durable__row_clear(durable__row *r)
+{
+    free(r->id);
+    free(r->function);
+    free(r->parent);
+    free(r->error);
+    durable__buf_free(&r->args);
+    durable__buf_free(&r->frame);
+    durable__buf_free(&r->value);
+    durable__buf_free(&r->result);
+    memset(r, 0, sizeof *r);
+}
+
+static const durable__store_ops sqlite_ops = {
+    sq_close, sq_begin, sq_commit, sq_rollback, sq_put_schema, sq_insert, sq_update,
+    sq_wake_parent, sq_append, sq_get, sq_scan,
+};

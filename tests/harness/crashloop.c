@@ -1,0 +1,258 @@
+/*
+ * crashloop — run a durable program straight through, then again killed at
+ * every commit, and check that nothing differs.
+ *
+ *   crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]
+ *
+ * The program must take its database path from $DURABLE_TEST_DB, print its
+ * final results on stdout, exit 0 when all its workflows are finished, and
+ * have each step append one line to $DURABLE_TEST_EFFECTS (a file) when it
+ * runs.  Scenarios, each on a fresh database:
+ *
+ *   reference  no crash: its stdout and effects are the expected ones.
+ *   after      DURABLE_CRASH=after:1: every process dies right after its
+ *              first commit and is restarted until it exits 0.  So the run is
+ *              killed after every single commit.  Since each kill follows a
+ *              commit, no step may run again: effects must equal the
+ *              reference exactly (as a multiset).
+ *   before     DURABLE_CRASH=before:2: every process commits once, then dies
+ *              just before its second commit, with that round's work done but
+ *              not committed.  So the run is killed before every commit.  The
+ *              step that was in flight runs again (at-least-once), so each
+ *              effect appears at least as often as in the reference and at
+ *              most twice as often.
+ *
+ * In every scenario the final stdout must equal the reference.  One summary
+ * line per scenario; exit 0 when all pass.  A process that hangs (120 s) or
+ * exits other than 0 or by SIGKILL fails the test.  Temporary files are
+ * removed unless the test fails or --keep is given.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_RUNS 20000
+#define RUN_TIMEOUT_S 120
+
+static const char *name = "program";
+static char dir[256];
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        exit(2);
+    if (f) {
+        size_t k;
+        while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+            n += k;
+            if (cap - n < 2) {
+                cap *= 2;
+                char *nb = realloc(buf, cap);
+                if (!nb)
+                    exit(2);
+                buf = nb;
+            }
+        }
+        fclose(f);
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* Run the program once; returns its wait status, or -1 on a hang. */
+static int run(char **argv, const char *db, const char *effects, const char *crash, const char *out)
+{
+    fflush(NULL); /* or the child inherits, and repeats, our buffered output */
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("crashloop: fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        setenv("DURABLE_TEST_DB", db, 1);
+        setenv("DURABLE_TEST_EFFECTS", effects, 1);
+        if (crash)
+            setenv("DURABLE_CRASH", crash, 1);
+        else
+            unsetenv("DURABLE_CRASH");
+        if (!freopen(out, "w", stdout))
+            _exit(126);
+        alarm(RUN_TIMEOUT_S); /* a hang dies of SIGALRM, which is not SIGKILL */
+        execvp(argv[0], argv);
+        perror("crashloop: exec");
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            perror("crashloop: waitpid");
+            exit(2);
+        }
+    return st;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Split text into sorted lines (modifies text). */
+static char **lines(char *text, size_t *count)
+{
+    size_t n = 0, cap = 64;
+    char **v = malloc(cap * sizeof *v);
+    for (char *p = text; *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        if (n == cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[n++] = p;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    qsort(v, n, sizeof *v, cmp_lines);
+    *count = n;
+    return v;
+}
+
+/* Compare effect multisets: each line of `got` must appear between lo and hi
+ * times its count in `ref`, and no line may appear in one and not the other. */
+static int check_effects(const char *scenario, char *ref, char *got, int hi)
+{
+    size_t nr, ng;
+    char **r = lines(ref, &nr), **g = lines(got, &ng);
+    int bad = 0;
+    size_t i = 0, j = 0;
+    while (i < nr || j < ng) {
+        const char *key = i < nr && (j >= ng || strcmp(r[i], g[j]) <= 0) ? r[i] : g[j];
+        size_t cr = 0, cg = 0;
+        while (i < nr && strcmp(r[i], key) == 0)
+            i++, cr++;
+        while (j < ng && strcmp(g[j], key) == 0)
+            j++, cg++;
+        if (cg < cr || cg > cr * (size_t)hi) {
+            fprintf(stderr, "crashloop %s: %s: effect '%s' ran %zu times, reference %zu (allowed %zu..%zu)\n",
+                    name, scenario, key, cg, cr, cr, cr * (size_t)hi);
+            bad++;
+        }
+    }
+    free(r);
+    free(g);
+    return bad;
+}
+
+static int scenario(char **argv, const char *label, const char *crash, const char *ref_out, const char *ref_eff,
+                    int hi)
+{
+    char db[512], eff[512], out[512];
+    snprintf(db, sizeof db, "%s/%s.db", dir, label);
+    snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
+    snprintf(out, sizeof out, "%s/%s.out", dir, label);
+    int crashes = 0, st = 0;
+    for (int runs = 0;; runs++) {
+        if (runs == MAX_RUNS) {
+            fprintf(stderr, "crashloop %s: %s: no completion after %d runs\n", name, label, MAX_RUNS);
+            return 1;
+        }
+        st = run(argv, db, eff, crash, out);
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && crash) {
+            crashes++;
+            continue;
+        }
+        break;
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "crashloop %s: %s: program %s %d after %d crashes (output in %s)\n", name, label,
+                WIFEXITED(st) ? "exited with" : "died of signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+                crashes, out);
+        return 1;
+    }
+    if (!ref_out)
+        return 0;
+    int bad = 0;
+    char *got = slurp(out, NULL);
+    if (strcmp(got, ref_out) != 0) {
+        fprintf(stderr, "crashloop %s: %s: final output differs from the reference\n--- reference\n%s--- got\n%s",
+                name, label, ref_out, got);
+        bad++;
+    }
+    char *r = strdup(ref_eff), *g = slurp(eff, NULL);
+    bad += check_effects(label, r, g, hi);
+    if (crashes == 0 && crash) {
+        fprintf(stderr, "crashloop %s: %s: the program never crashed: is the fault knob working?\n", name, label);
+        bad++;
+    }
+    printf("crashloop %s: %-6s crash points %d, resumes %d, mismatches %d\n", name, label, crashes, crashes, bad);
+    free(r);
+    free(g);
+    free(got);
+    return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1, keep = 0;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = 1;
+        else {
+            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]\n");
+            return 2;
+        }
+    }
+    if (i + 1 >= argc) {
+        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]\n");
+        return 2;
+    }
+    char **prog = argv + i + 1;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/crashloop.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("crashloop: mkdtemp");
+        return 2;
+    }
+    int bad = scenario(prog, "ref", NULL, NULL, NULL, 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/ref.out", dir);
+    char *ref_out = slurp(path, NULL);
+    snprintf(path, sizeof path, "%s/ref.effects", dir);
+    char *ref_eff = slurp(path, NULL);
+    if (!bad && !*ref_out) {
+        fprintf(stderr, "crashloop %s: the reference run printed nothing to compare\n", name);
+        bad = 1;
+    }
+    if (!bad) {
+        printf("crashloop %s: reference output:\n%s", name, ref_out);
+        bad |= scenario(prog, "after", "after:1", ref_out, ref_eff, 1);
+        bad |= scenario(prog, "before", "before:2", ref_out, ref_eff, 2);
+    }
+    free(ref_out);
+    free(ref_eff);
+    if (bad || keep) {
+        fprintf(stderr, "crashloop %s: files kept in %s\n", name, dir);
+    } else {
+        static const char *const labels[] = {"ref", "after", "before"};
+        static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out"};
+        for (size_t l = 0; l < 3; l++)
+            for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
+                snprintf(path, sizeof path, "%s/%s%s", dir, labels[l], suffixes[k]);
+                unlink(path);
+            }
+        if (rmdir(dir) != 0)
+            fprintf(stderr, "crashloop: could not remove %s\n", dir);
+    }
+    return bad ? 1 : 0;
+}
