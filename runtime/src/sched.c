@@ -344,9 +344,8 @@ static int co_new(durable_rt *rt, durable_func *fn, durable__row *r, durable_co 
     co->rt = rt;
     co->fn = fn;
     co->heap_idx = SIZE_MAX;
-    co->id = r->id;
-    co->parent = r->parent;
-    r->id = r->parent = NULL; /* taken */
+    co->id = strdup(r->id);
+    co->parent = r->parent ? strdup(r->parent) : NULL;
     co->status = r->status == DURABLE_HELD ? (r->ready || r->state == 0 ? DURABLE_READY : DURABLE_WAITING)
                                            : r->status;
     co->state = r->state;
@@ -359,7 +358,7 @@ static int co_new(durable_rt *rt, durable_func *fn, durable__row *r, durable_co 
     co->db_status = co->status;
     co->db_timer = r->wake_ms > 0;
     co->args = calloc(1, fn->args_size ? fn->args_size : 1);
-    int rc = co->args ? DURABLE_OK : DURABLE_ENOMEM;
+    int rc = co->args && co->id && (co->parent || !r->parent) ? DURABLE_OK : DURABLE_ENOMEM;
     if (rc == DURABLE_OK && r->args.p)
         rc = durable__decode(fn->params, fn->nparams, r->args.p, r->args.n, co->args, &co->arg_strings);
     if (rc == DURABLE_OK)
@@ -766,21 +765,19 @@ static int apply(durable_rt *rt, durable_co *co)
         durable__row c = {0};
         durable_co *child = NULL;
         c.id = child_id(co); /* before seq moves on: the id persist() wrote */
+        c.parent = co->id;
         co->seq++;
         co->status = co->db_status = DURABLE_WAITING;
         co->db_timer = 0;
         durable__buf none = {0};
         rc = co_load_state(co, &co->enc_frame, &none);
-        c.parent = strdup(co->id);
         c.status = DURABLE_READY;
         c.args = co->req_value;
-        if (rc == DURABLE_OK && (!c.id || !c.parent))
+        if (rc == DURABLE_OK && !c.id)
             rc = DURABLE_ENOMEM;
         if (rc == DURABLE_OK)
             rc = co_new(rt, co->call_fn, &c, &child);
-        c.args.p = NULL; /* borrowed */
         free(c.id);
-        free(c.parent);
         if (rc == DURABLE_OK) {
             rc = co_insert(rt, child);
             if (rc == DURABLE_OK)
@@ -1016,15 +1013,12 @@ DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
     }
     if (rc == DURABLE_OK && rt->loaded) {
         durable_co *co = NULL;
-        r.id = strdup(id);
-        r.function = NULL;
-        if (!r.id || co_new(rt, fn, &r, &co) != DURABLE_OK || co_insert(rt, co) != DURABLE_OK) {
+        if (co_new(rt, fn, &r, &co) != DURABLE_OK || co_insert(rt, co) != DURABLE_OK) {
             co_free(co);
             rt->stale = 1; /* committed: the next run loads it from the file */
         } else {
             enqueue(rt, co);
         }
-        free(r.id);
     }
     durable__buf_free(&r.args);
     return rc;

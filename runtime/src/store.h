@@ -71,7 +71,7 @@ typedef struct durable__store_ops {
      * and the parent ready if it was waiting. */
     int (*wake_parent)(durable__store *s, const char *parent, int await_error, const durable__buf *value);
     int (*append)(durable__store *s, const durable__event *e);
-    /* Read one workflow; DURABLE_ENOENT if none. */
+    /* Read one workflow; DURABLE_ENOENT if none.  On failure *out is empty. */
     int (*get)(durable__store *s, const char *id, durable__row *out);
     /* Call cb for each workflow not finished (ready, waiting, held).  The row
      * is the callback's to keep (it must clear it).  A non-zero return stops. */

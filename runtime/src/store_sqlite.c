@@ -95,15 +95,19 @@ static const char schema_sql[] =
     " error TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS durable_workflows_status ON durable_workflows(status);"
     "CREATE INDEX IF NOT EXISTS durable_workflows_parent ON durable_workflows(parent);"
+    /* Frames and history are WITHOUT ROWID tables keyed by workflow: a
+     * checkpoint then rewrites one frames leaf and appends to one history
+     * leaf, two pages per await in the WAL (docs/performance.md). */
     "CREATE TABLE IF NOT EXISTS durable_frames(workflow TEXT PRIMARY KEY, fingerprint INTEGER NOT NULL,"
     " state INTEGER NOT NULL, ready INTEGER NOT NULL, await_error INTEGER NOT NULL,"
-    " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL, frame BLOB, value BLOB);"
+    " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL, frame BLOB, value BLOB)"
+    " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS durable_timers(workflow TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS durable_timers_due ON durable_timers(due_ms);"
-    "CREATE TABLE IF NOT EXISTS durable_history(seq INTEGER PRIMARY KEY, workflow TEXT NOT NULL,"
-    " checkpoint INTEGER NOT NULL, await_id INTEGER NOT NULL, event TEXT NOT NULL,"
-    " attempt INTEGER NOT NULL, error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS durable_history_workflow ON durable_history(workflow, seq);";
+    "CREATE TABLE IF NOT EXISTS durable_history(workflow TEXT NOT NULL, checkpoint INTEGER NOT NULL,"
+    " await_id INTEGER NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
+    " error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(workflow, checkpoint)) WITHOUT ROWID;";
 
 typedef struct sqlite_store {
     durable__store base;
@@ -239,8 +243,25 @@ static const char *byte_order(void)
  * it is an SQLite database with nothing in it (ours to initialise). */
 static int inspect(const char *path, int *fresh)
 {
+    /* Without a -wal beside it, the file is complete on its own: open it as
+     * immutable, which creates no -wal or -shm file next to someone else's
+     * data.  With one (a crash left committed pages in it), read both. */
+    char *side = sqlite3_mprintf("%s-wal", path);
+    if (!side)
+        return DURABLE_ENOMEM;
+    struct stat sb;
+    int has_wal = stat(side, &sb) == 0;
+    sqlite3_free(side);
+    char *uri = sqlite3_mprintf("file:%s%s", path, has_wal ? "" : "?immutable=1");
+    if (!uri)
+        return DURABLE_ENOMEM;
+    if (strpbrk(path, "?#%")) { /* not expressible as a plain URI path: skip the URI */
+        sqlite3_free(uri);
+        uri = NULL;
+    }
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    int rc = sqlite3_open_v2(uri ? uri : path, &db, SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    sqlite3_free(uri);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         return map_rc(rc);
@@ -605,6 +626,7 @@ static int sq_get(durable__store *base, const char *id, durable__row *out)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = s->st[S_GET];
+    memset(out, 0, sizeof *out); /* empty on every failure: callers may clear it */
     bind_text(st, 1, id);
     int rc = sqlite3_step(st);
     int ret = rc == SQLITE_ROW ? read_row(st, out) : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
