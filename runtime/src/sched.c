@@ -519,12 +519,6 @@ static void run_one(durable_co *co)
         snprintf(msg, sizeof msg, "step function of '%s' returned %d (%s) at await %d", co->fn->name, rc,
                  rc < 0 ? durable_strerror(rc) : "without a matching request", co->state);
         set_fail(co, rc < 0 ? rc : DURABLE_ESTATE, msg);
-        return;
-    }
-    if (co->req != REQ_DONE) {
-        rc = durable__encode(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame);
-        if (rc != DURABLE_OK)
-            set_fail(co, rc, "frame could not be encoded");
     }
 }
 
@@ -1234,7 +1228,12 @@ static int issue(durable_co *co, int kind)
         set_fail(co, DURABLE_ESTATE, "await issued with a kind its descriptor does not have");
         return DURABLE_ESTATE;
     }
-    return DURABLE_OK;
+    /* Encode the frame now, while the step function's stack is still alive:
+     * a char * local may point into it, and is persisted by content. */
+    int rc = durable__encode(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame);
+    if (rc != DURABLE_OK)
+        set_fail(co, rc, "frame could not be encoded");
+    return rc;
 }
 
 DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
