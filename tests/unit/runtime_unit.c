@@ -198,13 +198,13 @@ static char seen[512];
 static int kinds__step(durable_co *co_, void *frame_)
 {
     struct kinds__frame *f = frame_;
+    char buf[16] = "heap-ish"; /* alive until the await is issued, then gone */
     switch (durable__state(co_)) {
     case 0: break;
     case 1: goto aw1_;
     default: return durable__bad_state(co_);
     }
     {
-        char buf[16] = "heap-ish";
         f->i8 = -100; f->i16 = -30000; f->i32 = -2000000000; f->i64 = -9000000000000000000LL;
         f->u8 = 250; f->u32 = 4000000000u; f->u64 = 18000000000000000000ULL;
         f->f = 1.5f; f->d = -2.25; f->ld = 3.125L; f->b = true; f->c = 'z';
@@ -215,8 +215,11 @@ static int kinds__step(durable_co *co_, void *frame_)
         f->p[0].x = -7; memcpy(f->p[0].tag, "ab", 3); f->p[1].x = 7; memcpy(f->p[1].tag, "yz", 3);
     }
 aw1_:
-    if (durable__begin(co_, 1))
-        return durable__sleep(co_, 0);
+    if (durable__begin(co_, 1)) {
+        int rc = durable__sleep(co_, 0);
+        memset(buf, 'X', sizeof buf - 1); /* the frame was encoded already */
+        return rc;
+    }
     snprintf(seen, sizeof seen, "%d %d %d %lld %u %u %llu %.2f %.3f %.4Lf %d %c %s %s %s [%s|%s|%s] %d%s %d%s",
              f->i8, f->i16, f->i32, f->i64, f->u8, f->u32, f->u64, f->f, f->d, f->ld, f->b, f->c, f->name, f->s,
              f->null_s ? "non-null" : "null", f->list[0], f->list[1], f->list[2], f->p[0].x, f->p[0].tag, f->p[1].x,
