@@ -87,7 +87,9 @@ int durable_await_needs_dcc(void);
     X(ESTATE, -20, "coroutine reached a state its function does not have")            \
     X(EDUPFUNC, -21, "two durable functions are registered under one name")           \
     X(EAWAIT, -22, "a runtime awaitable was called without await")                     \
-    X(ELIMIT, -23, "value too large")
+    X(ELIMIT, -23, "value too large")                                                  \
+    X(EFINISHED, -24, "workflow has already finished")                                \
+    X(ENOTFAILED, -25, "workflow has not failed")
 
 enum {
     DURABLE_OK = 0,
@@ -132,12 +134,55 @@ DURABLE_API const char *durable_step_key(void);
 /* Inside a step: 1 on the first attempt, 2 on the first retry, ... */
 DURABLE_API int durable_step_attempt(void);
 
+/* How a failed step is retried.  Attempt n (n >= 2) waits
+ * min(initial_s * multiplier^(n-2), max_s) seconds, spread by +-jitter, as a
+ * durable timer: a crash during the wait does not reset it. */
+typedef struct durable_retry_policy {
+    int max_attempts;  /* attempts in all; 1 = never retry (default 3) */
+    double initial_s;  /* first backoff (default 1) */
+    double multiplier; /* growth per attempt (default 2) */
+    double max_s;      /* cap on one backoff (default 60) */
+    double jitter;     /* fraction of randomness, 0..1 (default 0.1) */
+} durable_retry_policy;
+
+/* Inside a durable function: use `p` for the next await only (when it is a
+ * step).  Per-function policies are set from the host (durable_set_retry);
+ * the environment variable DURABLE_RETRY overrides every policy at run time,
+ * e.g. DURABLE_RETRY="max_attempts=5,initial=0.5,multiplier=2,max=30,jitter=0.2". */
+DURABLE_API int durable_next_retry(const durable_retry_policy *p);
+
+/* Inside a durable function, after await(durable_wait_signal(...)) returned
+ * 1: the payload of the signal; *len gets its length.  The bytes are followed
+ * by a NUL, so a text payload is a C string.  Owned by the runtime; valid
+ * until the next await.  NULL (and *len = 0) if the last await was not a
+ * delivered signal. */
+DURABLE_API const void *durable_signal_data(size_t *len);
+
+/* Inside a durable function, after await(durable_spawn(...)): copy the result
+ * of the spawned child with handle `h` into out[0..size).  DURABLE_EPENDING if
+ * it has not finished, DURABLE_EFAILED / DURABLE_ECANCELLED if it ended so,
+ * DURABLE_ESIZE on a size mismatch. */
+DURABLE_API int durable_child_result_sized(int h, void *out, size_t size);
+#define durable_child_result(h, out) durable_child_result_sized((h), (out), sizeof *(out))
+
+/* Inside a step: the runtime's own SQLite connection (a `sqlite3 *`; NULL on
+ * other stores), inside the transaction that will record this step.  What
+ * the step writes to its own tables commits atomically with the checkpoint,
+ * or not at all: a local effect that happens exactly once. */
+struct sqlite3;
+DURABLE_API struct sqlite3 *durable_sqlite(void);
+
 /* Runtime awaitables: only meaningful as await(...) operands in a durable
  * function, where dcc turns durable_X(args) into durable__X(co, args).
  * Called directly they do nothing and return DURABLE_EAWAIT.
  * The value of the await is 0, or a negative code (also in durable_error()). */
 DURABLE_AWAITABLE DURABLE_API int durable_sleep(double seconds);
 DURABLE_AWAITABLE DURABLE_API int durable_sleep_until(int64_t unix_ms);
+/* Wait for signal `name`: 1 when one arrives (its payload is then in
+ * durable_signal_data), 0 when timeout_seconds pass first (a negative timeout
+ * waits forever).  Signals sent before the wait are queued, delivered in order,
+ * once each. */
+DURABLE_AWAITABLE DURABLE_API int durable_wait_signal(const char *name, double timeout_seconds);
 
 /* ------------------------------------------------------------------------
  * 2. Host API
@@ -155,6 +200,16 @@ typedef struct durable_call {
     size_t size;      /* sizeof that struct */
 } durable_call;
 
+/* Fan-out, inside a durable function: start a child without waiting for it.
+ * The await's value is the child's handle (0, 1, 2 ... in spawn order). */
+DURABLE_AWAITABLE DURABLE_API int durable_spawn(durable_call call);
+/* Wait until every spawned child has finished; the value is how many of them
+ * failed or were cancelled.  Results: durable_child_result. */
+DURABLE_AWAITABLE DURABLE_API int durable_all(void);
+/* Wait until a spawned child not returned before finishes; the value is its
+ * handle, or -1 when no such child is left. */
+DURABLE_AWAITABLE DURABLE_API int durable_any(void);
+
 enum { DURABLE_SYNC_FULL = 2, DURABLE_SYNC_NORMAL = 1 };
 
 typedef struct durable_options {
@@ -167,11 +222,20 @@ typedef struct durable_options {
        virtual clock to run month-long timers in milliseconds. */
     int64_t (*clock)(void *ctx);
     void *clock_ctx;
+    /* 1: durable timers run on a virtual clock kept in the file: durable_wait
+       jumps it to the next due timer instead of sleeping, so a month of timers
+       runs in milliseconds, crashes included.  For tests. */
+    int virtual_time;
+    /* How long this worker's claim on the coroutines it runs lasts without a
+       heartbeat (default 30000 ms).  Must exceed the longest step.  A worker
+       on the same host that died is detected at once, not after the lease. */
+    int lease_ms;
+    durable_retry_policy retry; /* default step retry policy */
 } durable_options;
 
 static inline void durable_options_init(durable_options *o)
 {
-    durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0};
+    durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0, 0, 30000, {3, 1.0, 2.0, 60.0, 0.1}};
     *o = d;
 }
 
@@ -211,13 +275,14 @@ enum durable_status {
     DURABLE_DONE,      /* returned; its result is stored */
     DURABLE_FAILED,    /* ended by an unhandled failure; frame and error kept */
     DURABLE_CANCELLED, /* ended by cancellation */
-    DURABLE_HELD       /* not resumable by this program (unknown function or
+    DURABLE_HELD,      /* not resumable by this program (unknown function or
                           incompatible frame); kept untouched */
+    DURABLE_PAUSED     /* paused by an operator: keeps its frame, does not run */
 };
 
 /* Set *status to the workflow's durable_status.  DURABLE_ENOENT if unknown. */
 DURABLE_API int durable_status(durable_rt *rt, const char *id, int *status);
-/* "ready", "waiting", "done", "failed", "cancelled", "held", or "unknown". */
+/* "ready", "waiting", "done", "failed", "cancelled", "held", "paused" or "unknown". */
 DURABLE_API const char *durable_status_name(int status);
 
 /* Copy the stored result of finished workflow `id` into out[0..size).
@@ -231,6 +296,36 @@ DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, si
 /* The error message stored with a failed or held workflow ("" if none).
  * The string belongs to rt and lives until the next call on rt. */
 DURABLE_API int durable_get_error(durable_rt *rt, const char *id, const char **message);
+
+/* Send signal `name` with data[0..len) (copied) to workflow `id`.  If it is
+ * waiting for that name it becomes ready; otherwise the signal is queued for
+ * its next wait.  Committed before this returns.  DURABLE_ENOENT for an unknown
+ * id, DURABLE_EFINISHED if it has finished. */
+DURABLE_API int durable_signal(durable_rt *rt, const char *id, const char *name, const void *data, size_t len);
+
+/* Deliver signal `name` to every workflow waiting for it now (nothing is
+ * queued).  Returns how many received it, or a negative code. */
+DURABLE_API int durable_signal_all(durable_rt *rt, const char *name, const void *data, size_t len);
+
+/* Cancel workflow `id` and all its children: the await each is suspended at,
+ * or the next one it reaches, returns with durable_error() ==
+ * DURABLE_ECANCELLED, so it can compensate; timers and signal waits are
+ * interrupted.  A workflow that ends after a cancellation is `cancelled`.
+ * DURABLE_EFINISHED if it had finished. */
+DURABLE_API int durable_cancel(durable_rt *rt, const char *id);
+
+/* Pause / resume a workflow: a paused one keeps its frame and timers but is
+ * not run (a timer that falls due while paused fires on resume). */
+DURABLE_API int durable_pause(durable_rt *rt, const char *id);
+DURABLE_API int durable_resume(durable_rt *rt, const char *id);
+
+/* Retry a failed workflow from the await where it failed (its attempts start
+ * again).  DURABLE_ENOTFAILED if it is not failed. */
+DURABLE_API int durable_retry(durable_rt *rt, const char *id);
+
+/* Set the step retry policy of every await in durable function `function`
+ * (NULL restores the default).  Not stored: set it at every start. */
+DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const durable_retry_policy *p);
 
 typedef struct durable_stats {
     uint64_t commits;  /* transactions committed by this rt */
@@ -281,6 +376,11 @@ typedef struct durable_await {
     const char *callee;          /* the awaited function's name */
     uint32_t line;               /* source line of the await */
     const durable_field *value;  /* the await's value (offset 0); NULL if void */
+    /* 1 if the code calls durable_error() after this await before reaching
+     * another: a failure (or cancellation) of this await then returns to the
+     * code.  0: it ends the workflow failed (cancelled), like an uncaught
+     * exception; the frame is kept and durable_retry can re-run the await. */
+    int checks_error;
 } durable_await;
 
 typedef int (*durable_step_fn)(durable_co *co, void *frame);
@@ -306,6 +406,7 @@ struct durable_func {
 /* Return codes of a step function. */
 #define DURABLE__SUSPEND 1 /* an await was issued; the frame is to be checkpointed */
 #define DURABLE__DONE 2    /* the function returned */
+#define DURABLE__STOP 3    /* durable__take said the coroutine ends here */
 
 DURABLE_API void durable__register(durable_func *fn);
 
@@ -316,14 +417,20 @@ DURABLE_API const void *durable__args(durable_co *co);
 /* At await `id`: 1 if it must be issued now (first arrival, or a retry),
  * 0 if it completed and the function goes on (durable_error() is set). */
 DURABLE_API int durable__begin(durable_co *co, int id);
-/* Copy the completed await's value into dst[0..size). */
-DURABLE_API void durable__take(durable_co *co, void *dst, size_t size);
+/* Copy the completed await's value into dst[0..size).  Returns 0 to go on,
+ * or DURABLE__STOP when the await failed (or was cancelled) and the code does
+ * not check durable_error() after it: the step function returns that. */
+DURABLE_API int durable__take(durable_co *co, void *dst, size_t size);
 /* Issue the current await.  Each returns DURABLE__SUSPEND (or a negative
  * code on misuse, which fails the workflow); the generated code returns it. */
 DURABLE_API int durable__step(durable_co *co, const void *value, size_t size);
 DURABLE_API int durable__call(durable_co *co, durable_func *fn, const void *args, size_t size);
 DURABLE_API int durable__sleep(durable_co *co, double seconds);
 DURABLE_API int durable__sleep_until(durable_co *co, int64_t unix_ms);
+DURABLE_API int durable__wait_signal(durable_co *co, const char *name, double timeout_seconds);
+DURABLE_API int durable__spawn(durable_co *co, durable_call call);
+DURABLE_API int durable__all(durable_co *co);
+DURABLE_API int durable__any(durable_co *co);
 /* The function returns value[0..size) (NULL, 0 for void): DURABLE__DONE. */
 DURABLE_API int durable__return(durable_co *co, const void *value, size_t size);
 /* The dispatch switch found no such state: fails the workflow. */

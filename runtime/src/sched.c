@@ -1,45 +1,49 @@
 /*
  * sched.c — the scheduler, the host API and the ABI of generated code.
  *
- * A coroutine (struct durable_co) is one workflow or child in memory: its
- * function, its frame, its decoded arguments and the value of its last await.
- * durable_run works in rounds: it calls the step function of every ready
- * coroutine once, each runs to its next await (or returns), and then the
- * round's checkpoints are written in ONE transaction (group commit).  Only
- * after that commit are the round's effects applied in memory: steps'
- * values become visible, children start, timers are armed, parents wake.
+ * The database is the truth; memory holds only the coroutines this worker
+ * has claimed and is running.  durable_run works in rounds.  Each round is ONE
+ * transaction that (1) writes the checkpoints of every coroutine run in the
+ * previous round (group commit), (2) renews this worker's lease, (3) fires
+ * due timers and (4) claims ready work.  After the commit, the checkpoints'
+ * effects are applied in memory and every ready coroutine's step function is
+ * called once; each runs to its next await (or returns), and the next round
+ * commits what they asked for.
  *
- * Lifecycle of a coroutine (status in durable_workflows; the function that
- * makes each transition in brackets):
+ * Lifecycle of a workflow (status column; who makes each transition):
  *
- *            durable_start / durable__call
- *                        |
- *                        v
- *     +------------> READY --------[persist: return]------> DONE
- *     |                | \
- *     |                |  +-------[persist: bad state, misuse]--> FAILED
- *     |   [persist: step done, or retries exhausted]
- *     |                |
- *     |                v
- *     +-- [fire_timers, wake]-- WAITING  (timer, retry backoff, child)
+ *     durable_start, a parent's call/spawn
+ *             |
+ *             v          [round: claim]           [persist: return]
+ *   +-----> READY ---------> running in a worker ----------------> DONE
+ *   |         ^                 |        |   [persist: unchecked failure] -> FAILED
+ *   |         |                 |        +---[persist: cancelled]---------> CANCELLED
+ *   |         |  [persist: step done, signal already queued, spawn]
+ *   |         +-----------------+
+ *   |                           | [persist: timer, retry backoff, child, signal, all/any]
+ *   |                           v
+ *   +--[fire_timers, wake_parent, deliver, cancel]-- WAITING
  *
- *   READY/WAITING --[load: unknown function, incompatible frame]--> HELD
- *   HELD --[load: a compatible program opens the file]--> READY/WAITING
+ *   claimed READY --[adopt: unknown function, incompatible or undecodable frame]--> HELD
+ *   HELD --[unhold, at a worker's first run: the function is back]--> READY/WAITING
+ *   FAILED --[durable_retry]--> READY        any unfinished --[durable_pause]--> paused flag
  *
- * Invariants (the code that keeps each one is named):
- *   I1. A step function is never re-entered past an await whose checkpoint
- *       has not committed: run_round calls each coroutine at most once and
- *       apply() runs only after the round's commit succeeded.
- *   I2. What a coroutine resumes with is exactly what was committed: apply()
- *       decodes the frame and value blobs that were just written, whether or
- *       not the process restarted (so behaviour cannot differ after a crash).
- *   I3. A child is created in the same transaction as its parent's checkpoint
- *       at the await that calls it, and a finished child wakes its parent in
- *       the transaction that records its result (persist()).  So a parent
- *       never waits for a child that does not exist, and never misses one.
- *   I4. If a round's transaction fails, memory is ahead of the file: the
- *       runtime drops every coroutine and reloads from the file (rt->stale).
- *   I5. Nothing is deleted that the runtime does not understand: rows of
+ * Invariants (the function that keeps each one is named):
+ *   I1. A step function is never re-entered past an await whose checkpoint has
+ *       not committed: a coroutine is called at most once per round, and its
+ *       request is applied (apply) only after the round's commit.
+ *   I2. What a coroutine resumes with is exactly what was committed: apply and
+ *       adopt decode the blobs that were written, whether or not the process
+ *       restarted, so behaviour cannot differ after a crash.
+ *   I3. A child is created in the transaction of its parent's checkpoint at
+ *       the await that calls it (persist), and a finished child wakes its
+ *       parent in the transaction that records its result (child_finished).
+ *   I4. Only the owner runs a coroutine: it is claimed under this worker's
+ *       lease (round), and a worker whose lease lapsed or whose process died
+ *       (reap) loses its claims.  A waiting coroutine is owned by nobody.
+ *   I5. If a round's transaction fails, memory is ahead of the file: every
+ *       coroutine in memory is dropped and claimed again from the file.
+ *   I6. Nothing is deleted that the runtime does not understand: rows of
  *       unknown functions or incompatible frames are held, not removed.
  */
 #include "store.h"
@@ -51,33 +55,42 @@
 #include <time.h>
 #include <unistd.h>
 
+#define CLAIM_LIMIT 4096
+
 /* What the last call of a step function asked for. */
 enum req {
     REQ_NONE = 0,
     REQ_STEP,   /* an ordinary function ran; its value (or failure) is recorded */
-    REQ_CALL,   /* start a child */
+    REQ_CALL,   /* start a child and wait for it */
+    REQ_SPAWN,  /* start a child, do not wait */
+    REQ_ALL,    /* wait for every spawned child */
+    REQ_ANY,    /* wait for one more spawned child */
     REQ_SLEEP,  /* arm a timer */
+    REQ_SIGNAL, /* wait for a signal (or its timeout) */
     REQ_DONE,   /* the function returned */
-    REQ_FAIL    /* the coroutine cannot go on (misuse, bad state) */
+    REQ_FAIL    /* the coroutine ends failed or cancelled (fail_code) */
 };
 
 struct durable_co {
     durable_rt *rt;
     durable_func *fn;
     char *id, *parent;
-    int status;
-    int state, ready, await_error, attempt;
+    int spawn_idx;              /* handle if its parent spawned it, else -1 */
+    int state, ready, await_error, attempt, cancel, paused;
     uint64_t seq, await_seq;
-    int64_t wake_ms;
-    void *frame;                 /* fn->frame_size bytes */
-    void *args;                  /* fn->args_size bytes */
-    unsigned char *value;        /* the current await's value (value_size bytes) */
-    size_t value_size;
-    durable__arena strings;      /* strings of frame and value; renewed each checkpoint */
-    durable__arena arg_strings;  /* strings of args; live as long as the coroutine */
-    int cur_error;               /* what durable_error() returns */
-    int db_status, db_timer;     /* what the file holds: status, and whether a timer row */
-    int in_step, bad;
+    void *frame;                /* fn->frame_size bytes */
+    void *spare;                /* another frame_size bytes: decode here, then swap */
+    void *args;                 /* fn->args_size bytes */
+    unsigned char *value;       /* the current await's value (value_size bytes) */
+    size_t value_size, value_cap;
+    durable__buf payload;       /* the completed signal's data, NUL-terminated */
+    durable__arena strings;     /* strings of frame and value; renewed each checkpoint */
+    durable__arena arg_strings; /* strings of args; live as long as the coroutine */
+    int cur_error;              /* what durable_error() returns */
+    int in_step, savepoint;
+    char *policy;               /* the current await's own retry policy, as text */
+    durable_retry_policy next_policy;
+    int has_next_policy;
 
     /* The request of the current round. */
     int req;
@@ -85,45 +98,57 @@ struct durable_co {
     char *fail_msg;
     durable_func *call_fn;
     int64_t req_wake;
-    durable__buf req_value;      /* encoded step value, child args or result */
-    durable__buf enc_frame;      /* the frame as it will be committed */
+    char *req_name;             /* signal name */
+    durable__buf req_value;     /* encoded step value, child args or result */
+    durable__buf enc_frame;     /* the frame as it will be committed */
     char *step_key;
 
-    durable_co *hnext;           /* hash chain */
-    durable_co *qnext;           /* ready queue */
+    durable_co *hnext, *qnext;  /* hash chain, ready queue */
     int queued;
-    size_t heap_idx;             /* position in the timer heap, or SIZE_MAX */
 };
+
+typedef struct fn_policy {
+    struct fn_policy *next;
+    char *function;
+    durable_retry_policy p;
+} fn_policy;
 
 struct durable_rt {
     durable__store *store;
     durable_options opts;
-    durable_co **table;          /* id -> coroutine, chained */
+    char owner[160];            /* this worker: host:pid:starttime:n */
+    durable_co **table;         /* claimed coroutines by id, chained */
     size_t nbuckets, count;
-    durable_co *qhead, *qtail;   /* ready queue, FIFO */
-    durable_co **heap;           /* waiting coroutines with a timer, by wake_ms */
-    size_t nheap, heapcap;
-    int loaded, stale;
+    durable_co *qhead, *qtail;  /* ready queue, FIFO */
+    int started;                /* first run done (held rows revisited) */
+    int claim_dirty;            /* something claimable may have appeared */
+    int external;               /* another connection committed since our last look */
+    int64_t next_due;           /* earliest timer known, 0 if none */
+    int64_t beat_due, reap_due; /* when to renew the lease, look for dead workers */
+    int64_t vnow;               /* the virtual clock (opts.virtual_time) */
+    int in_tx;                  /* a transactional step opened the round's transaction */
     durable_stats stats;
     const durable_func **stored; /* schemas already written by this rt */
     size_t nstored;
     durable__arena result_strings;
     char *message;
     uint64_t rng;
-    /* retry policy */
-    int max_attempts;
-    double backoff_ms, multiplier, max_backoff_ms, jitter;
+    int env_policy;             /* DURABLE_RETRY overrides every policy */
+    durable_retry_policy env;
+    fn_policy *policies;
 };
 
 static _Thread_local durable_co *current;
 
 static int64_t now_ms(durable_rt *rt)
 {
-    return rt->opts.clock ? rt->opts.clock(rt->opts.clock_ctx) : durable__realtime_ms();
+    if (rt->opts.clock)
+        return rt->opts.clock(rt->opts.clock_ctx);
+    return rt->opts.virtual_time ? rt->vnow : durable__realtime_ms();
 }
 
 /* ------------------------------------------------------------------------
- * Coroutine table, ready queue and timer heap
+ * Claimed coroutines and the ready queue
  * ---------------------------------------------------------------------- */
 
 static size_t hash_str(const char *s)
@@ -171,6 +196,8 @@ static int co_insert(durable_rt *rt, durable_co *co)
 
 static void co_unlink(durable_rt *rt, durable_co *co)
 {
+    if (!rt->nbuckets)
+        return;
     durable_co **p = &rt->table[hash_str(co->id) % rt->nbuckets];
     while (*p && *p != co)
         p = &(*p)->hnext;
@@ -193,68 +220,6 @@ static void enqueue(durable_rt *rt, durable_co *co)
     rt->qtail = co;
 }
 
-static void heap_swap(durable_rt *rt, size_t a, size_t b)
-{
-    durable_co *t = rt->heap[a];
-    rt->heap[a] = rt->heap[b];
-    rt->heap[b] = t;
-    rt->heap[a]->heap_idx = a;
-    rt->heap[b]->heap_idx = b;
-}
-
-static void heap_up(durable_rt *rt, size_t i)
-{
-    while (i > 0 && rt->heap[(i - 1) / 2]->wake_ms > rt->heap[i]->wake_ms) {
-        heap_swap(rt, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static void heap_down(durable_rt *rt, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < rt->nheap && rt->heap[l]->wake_ms < rt->heap[m]->wake_ms)
-            m = l;
-        if (r < rt->nheap && rt->heap[r]->wake_ms < rt->heap[m]->wake_ms)
-            m = r;
-        if (m == i)
-            return;
-        heap_swap(rt, i, m);
-        i = m;
-    }
-}
-
-static int heap_push(durable_rt *rt, durable_co *co)
-{
-    if (rt->nheap == rt->heapcap) {
-        size_t cap = rt->heapcap ? rt->heapcap * 2 : 64;
-        durable_co **h = realloc(rt->heap, cap * sizeof *h);
-        if (!h)
-            return DURABLE_ENOMEM;
-        rt->heap = h;
-        rt->heapcap = cap;
-    }
-    co->heap_idx = rt->nheap;
-    rt->heap[rt->nheap++] = co;
-    heap_up(rt, co->heap_idx);
-    return DURABLE_OK;
-}
-
-static void heap_remove(durable_rt *rt, durable_co *co)
-{
-    size_t i = co->heap_idx;
-    if (i == SIZE_MAX)
-        return;
-    co->heap_idx = SIZE_MAX;
-    if (i != --rt->nheap) {
-        rt->heap[i] = rt->heap[rt->nheap];
-        rt->heap[i]->heap_idx = i;
-        heap_down(rt, i);
-        heap_up(rt, i);
-    }
-}
-
 static void co_free(durable_co *co)
 {
     if (!co)
@@ -262,10 +227,14 @@ static void co_free(durable_co *co)
     free(co->id);
     free(co->parent);
     free(co->frame);
+    free(co->spare);
     free(co->args);
     free(co->value);
     free(co->fail_msg);
+    free(co->req_name);
     free(co->step_key);
+    free(co->policy);
+    durable__buf_free(&co->payload);
     durable__arena_free(&co->strings);
     durable__arena_free(&co->arg_strings);
     durable__buf_free(&co->req_value);
@@ -273,7 +242,8 @@ static void co_free(durable_co *co)
     free(co);
 }
 
-/* Forget every coroutine in memory (they stay in the file). */
+/* Forget every claimed coroutine (they stay in the file, still claimed by
+ * this worker, so the next round claims them again). */
 static void drop_all(durable_rt *rt)
 {
     for (size_t i = 0; i < rt->nbuckets; i++)
@@ -285,48 +255,89 @@ static void drop_all(durable_rt *rt)
     rt->table = NULL;
     rt->nbuckets = rt->count = 0;
     rt->qhead = rt->qtail = NULL;
-    rt->nheap = 0;
-    rt->loaded = 0;
+    rt->claim_dirty = 1;
+}
+
+static void co_drop(durable_rt *rt, durable_co *co)
+{
+    co_unlink(rt, co);
+    co_free(co);
 }
 
 /* ------------------------------------------------------------------------
  * Values: decoding blobs into a coroutine
  * ---------------------------------------------------------------------- */
 
+static const durable_await *await_of(const durable_func *fn, int state)
+{
+    return state >= 1 && (uint32_t)state <= fn->nawaits ? &fn->awaits[state - 1] : NULL;
+}
+
 static const durable_field *await_value(const durable_func *fn, int state)
 {
-    return state >= 1 && (uint32_t)state <= fn->nawaits ? fn->awaits[state - 1].value : NULL;
+    const durable_await *a = await_of(fn, state);
+    return a ? a->value : NULL;
+}
+
+/* The encoding of an int value: what every runtime awaitable yields. */
+static int encode_int(int v, durable__buf *out)
+{
+    static const durable_field f = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
+    return durable__encode(&f, 1, &v, out);
 }
 
 /* Replace the coroutine's frame and value with what the blobs hold (I2).
- * A NULL or empty blob means zeroes; frame == NULL keeps the frame as it is
- * (a parent woken by its child gets only a value).  On failure the coroutine
- * is unchanged. */
+ * A NULL or empty blob means zeroes; frame == NULL keeps the frame.  On
+ * failure the coroutine is unchanged.  Buffers are reused: a checkpoint
+ * decodes into the spare frame and swaps, so a round allocates nothing but
+ * strings. */
 static int co_load_state(durable_co *co, const durable__buf *frame, const durable__buf *value)
 {
     durable__arena strings = {0};
     const durable_func *fn = co->fn;
     const durable_field *vd = await_value(fn, co->state);
-    size_t vsize = vd ? vd->size : 0;
-    unsigned char *nv = vsize ? calloc(1, vsize) : NULL;
-    void *nf = frame ? calloc(1, fn->frame_size ? fn->frame_size : 1) : NULL;
-    int rc = (vsize && !nv) || (frame && !nf) ? DURABLE_ENOMEM : DURABLE_OK;
-    if (rc == DURABLE_OK && frame && frame->p)
-        rc = durable__decode(fn->fields, fn->nfields, frame->p, frame->n, nf, &strings);
-    if (rc == DURABLE_OK && value && value->p)
+    size_t vsize = vd ? vd->size : 0, fsize = fn->frame_size ? fn->frame_size : 1;
+    unsigned char vtmp[64], *nv = vsize <= sizeof vtmp ? vtmp : malloc(vsize);
+    if (!nv)
+        return DURABLE_ENOMEM;
+    if (frame && !co->spare && !(co->spare = malloc(fsize))) {
+        if (nv != vtmp)
+            free(nv);
+        return DURABLE_ENOMEM;
+    }
+    int rc = DURABLE_OK;
+    memset(nv, 0, vsize);
+    if (frame) {
+        memset(co->spare, 0, fsize);
+        if (frame->p && frame->n)
+            rc = durable__decode(fn->fields, fn->nfields, frame->p, frame->n, co->spare, &strings);
+    }
+    if (rc == DURABLE_OK && value && value->p && value->n)
         rc = durable__decode(vd, vd ? 1 : 0, value->p, value->n, nv, &strings);
+    if (rc == DURABLE_OK && vsize > co->value_cap) {
+        unsigned char *grown = realloc(co->value, vsize);
+        if (grown) {
+            co->value = grown;
+            co->value_cap = vsize;
+        } else {
+            rc = DURABLE_ENOMEM;
+        }
+    }
     if (rc != DURABLE_OK) {
-        free(nv);
-        free(nf);
+        if (nv != vtmp)
+            free(nv);
         durable__arena_free(&strings);
         return rc;
     }
-    free(co->value);
-    co->value = nv;
+    if (vsize)
+        memcpy(co->value, nv, vsize);
+    if (nv != vtmp)
+        free(nv);
     co->value_size = vsize;
     if (frame) {
-        free(co->frame);
-        co->frame = nf;
+        void *old = co->frame;
+        co->frame = co->spare;
+        co->spare = old;
         durable__arena_free(&co->strings);
         co->strings = strings;
     } else { /* the frame's strings stay alive beside the value's */
@@ -335,34 +346,47 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     return DURABLE_OK;
 }
 
-/* A new coroutine for a stored row whose function is fn. */
-static int co_new(durable_rt *rt, durable_func *fn, durable__row *r, durable_co **out)
+static int set_payload(durable_co *co, const durable__buf *p)
+{
+    co->payload.n = 0;
+    if (!p || !p->p)
+        return DURABLE_OK;
+    int rc = durable__buf_put(&co->payload, p->p, p->n);
+    if (rc == DURABLE_OK)
+        rc = durable__buf_put(&co->payload, "", 1); /* the NUL that makes text a C string */
+    if (rc == DURABLE_OK)
+        co->payload.n--;
+    return rc;
+}
+
+/* A coroutine for a stored row whose function is fn. */
+static int co_new(durable_rt *rt, durable_func *fn, const durable__row *r, durable_co **out)
 {
     durable_co *co = calloc(1, sizeof *co);
     if (!co)
         return DURABLE_ENOMEM;
     co->rt = rt;
     co->fn = fn;
-    co->heap_idx = SIZE_MAX;
     co->id = strdup(r->id);
     co->parent = r->parent ? strdup(r->parent) : NULL;
-    co->status = r->status == DURABLE_HELD ? (r->ready || r->state == 0 ? DURABLE_READY : DURABLE_WAITING)
-                                           : r->status;
+    co->policy = r->policy ? strdup(r->policy) : NULL;
+    co->spawn_idx = r->spawn_idx;
     co->state = r->state;
     co->ready = r->ready;
     co->await_error = r->await_error;
     co->attempt = r->attempt;
+    co->cancel = r->cancel;
     co->seq = r->seq;
     co->await_seq = r->await_seq;
-    co->wake_ms = r->wake_ms;
-    co->db_status = co->status;
-    co->db_timer = r->wake_ms > 0;
     co->args = calloc(1, fn->args_size ? fn->args_size : 1);
-    int rc = co->args && co->id && (co->parent || !r->parent) ? DURABLE_OK : DURABLE_ENOMEM;
+    int rc = co->args && co->id && (co->parent || !r->parent) && (co->policy || !r->policy) ? DURABLE_OK
+                                                                                            : DURABLE_ENOMEM;
     if (rc == DURABLE_OK && r->args.p)
         rc = durable__decode(fn->params, fn->nparams, r->args.p, r->args.n, co->args, &co->arg_strings);
     if (rc == DURABLE_OK)
         rc = co_load_state(co, &r->frame, &r->value);
+    if (rc == DURABLE_OK)
+        rc = set_payload(co, &r->payload);
     if (rc != DURABLE_OK) {
         co_free(co);
         return rc;
@@ -371,125 +395,231 @@ static int co_new(durable_rt *rt, durable_func *fn, durable__row *r, durable_co 
     return DURABLE_OK;
 }
 
-/* Put a coroutine where its state says it belongs: ready queue or timers. */
-static int co_place(durable_rt *rt, durable_co *co)
+/* ------------------------------------------------------------------------
+ * Retry policies
+ * ---------------------------------------------------------------------- */
+
+static int policy_valid(const durable_retry_policy *p)
 {
-    if (co->status == DURABLE_READY) {
-        enqueue(rt, co);
-        return DURABLE_OK;
+    return p->max_attempts >= 1 && p->initial_s >= 0 && p->multiplier >= 1 && p->max_s >= 0 && p->jitter >= 0 &&
+           p->jitter <= 1;
+}
+
+/* "max_attempts=5,initial=0.5,multiplier=2,max=30,jitter=0.2"; unnamed keys
+ * keep their value in *p.  Returns 0 if the text is malformed. */
+static int policy_parse(const char *text, durable_retry_policy *p)
+{
+    durable_retry_policy q = *p;
+    const char *s = text;
+    while (*s) {
+        char key[24];
+        double v;
+        int n = 0;
+        if (sscanf(s, "%23[a-z_]=%lf%n", key, &v, &n) != 2)
+            return 0;
+        if (strcmp(key, "max_attempts") == 0)
+            q.max_attempts = (int)v;
+        else if (strcmp(key, "initial") == 0)
+            q.initial_s = v;
+        else if (strcmp(key, "multiplier") == 0)
+            q.multiplier = v;
+        else if (strcmp(key, "max") == 0)
+            q.max_s = v;
+        else if (strcmp(key, "jitter") == 0)
+            q.jitter = v;
+        else
+            return 0;
+        s += n;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return 0;
     }
-    if (co->status == DURABLE_WAITING && co->wake_ms > 0)
-        return heap_push(rt, co);
-    return DURABLE_OK; /* waiting for a child */
+    if (!policy_valid(&q))
+        return 0;
+    *p = q;
+    return 1;
+}
+
+static char *policy_text(const durable_retry_policy *p)
+{
+    char buf[160];
+    snprintf(buf, sizeof buf, "max_attempts=%d,initial=%.17g,multiplier=%.17g,max=%.17g,jitter=%.17g",
+             p->max_attempts, p->initial_s, p->multiplier, p->max_s, p->jitter);
+    return strdup(buf);
+}
+
+/* The policy for the coroutine's current step: the operator's environment,
+ * else the await's own, else its function's, else the runtime default. */
+static durable_retry_policy policy_of(const durable_co *co)
+{
+    durable_rt *rt = co->rt;
+    if (rt->env_policy)
+        return rt->env;
+    durable_retry_policy p = rt->opts.retry;
+    for (const fn_policy *fp = rt->policies; fp; fp = fp->next)
+        if (strcmp(fp->function, co->fn->name) == 0)
+            p = fp->p;
+    if (co->policy)
+        policy_parse(co->policy, &p);
+    return p;
+}
+
+static int64_t backoff_ms(durable_rt *rt, const durable_retry_policy *p, int attempt)
+{
+    double d = p->initial_s * 1000.0 * pow(p->multiplier, attempt - 1);
+    if (d > p->max_s * 1000.0)
+        d = p->max_s * 1000.0;
+    /* xorshift64: the runtime's own generator, so the user's rand() is untouched */
+    rt->rng ^= rt->rng << 13;
+    rt->rng ^= rt->rng >> 7;
+    rt->rng ^= rt->rng << 17;
+    double u = (double)(rt->rng >> 11) / 9007199254740992.0; /* [0, 1) */
+    d *= 1.0 + p->jitter * (2.0 * u - 1.0);
+    return d < 0 ? 0 : (int64_t)d;
 }
 
 /* ------------------------------------------------------------------------
- * Loading: resume everything unfinished in the file
+ * Workers: identity, leases, dead-process detection
  * ---------------------------------------------------------------------- */
 
-typedef struct hold {
-    struct hold *next;
-    durable__row row;
-} hold;
-
-typedef struct load_ctx {
-    durable_rt *rt;
-    hold *changes; /* rows whose status must be written after the scan */
-    int rc;
-} load_ctx;
-
-/* Remember to write workflow id's status (and error) once the scan is over. */
-static int note_change(load_ctx *lc, const char *id, int status, int code, const char *why)
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since
+ * boot.  With the pid it names one process for the life of the machine. */
+static unsigned long long proc_start(long pid)
 {
-    hold *h = calloc(1, sizeof *h);
-    if (!h)
-        return DURABLE_ENOMEM;
-    h->row.id = strdup(id);
-    h->row.status = status;
-    h->row.error_code = code;
-    h->row.error = why ? strdup(why) : NULL;
-    h->next = lc->changes;
-    lc->changes = h;
-    return h->row.id && (!why || h->row.error) ? DURABLE_OK : DURABLE_ENOMEM;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p)
+        return 0;
+    unsigned long long start = 0;
+    /* after ") ": state(3) ... starttime is the 20th field from here */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+               &start) != 1)
+        return 0;
+    return start;
 }
 
-static int load_one(void *ctx, durable__row *r)
+static void worker_identity(durable_rt *rt)
 {
-    load_ctx *lc = ctx;
-    durable_rt *rt = lc->rt;
-    char why[256];
-    int rc = DURABLE_OK;
-    durable_func *fn = durable__registry_find(r->function);
-    if (!fn) {
-        snprintf(why, sizeof why, "durable function '%s' is not linked into this program", r->function);
-        rc = r->status == DURABLE_HELD && r->error_code == DURABLE_ENOFUNC
-                 ? DURABLE_OK
-                 : note_change(lc, r->id, DURABLE_HELD, DURABLE_ENOFUNC, why);
-    } else if (r->fingerprint != fn->fingerprint) {
-        snprintf(why, sizeof why,
-                 "frame of '%s' was written by an incompatible build (schema %016llx, this program %016llx)",
-                 r->function, (unsigned long long)r->fingerprint, (unsigned long long)fn->fingerprint);
-        rc = r->status == DURABLE_HELD && r->error_code == DURABLE_EINCOMPAT
-                 ? DURABLE_OK
-                 : note_change(lc, r->id, DURABLE_HELD, DURABLE_EINCOMPAT, why);
-    } else {
-        durable_co *co = NULL;
-        int was_held = r->status == DURABLE_HELD;
-        rc = co_new(rt, fn, r, &co);
-        if (rc == DURABLE_ECORRUPT) {
-            snprintf(why, sizeof why, "stored frame of '%s' does not decode", r->function);
-            rc = note_change(lc, r->id, DURABLE_HELD, DURABLE_ECORRUPT, why);
-        } else if (rc == DURABLE_OK) {
-            rc = co_insert(rt, co);
-            if (rc == DURABLE_OK)
-                rc = co_place(rt, co);
-            if (rc != DURABLE_OK) {
-                co_free(co);
-            } else {
-                rt->stats.resumed++;
-                if (was_held) /* a compatible program is here again */
-                    rc = note_change(lc, co->id, co->status, 0, NULL);
-            }
+    static unsigned counter;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    for (char *c = host; *c; c++)
+        if (*c == ':')
+            *c = '_';
+    snprintf(rt->owner, sizeof rt->owner, "%s:%ld:%llu:%u", host, (long)getpid(), proc_start((long)getpid()),
+             counter++);
+}
+
+/* Is the worker `owner` a process of this host that no longer runs? */
+static int worker_dead(const durable_rt *rt, const char *owner)
+{
+    char host[64], mine[64];
+    long pid;
+    unsigned long long start;
+    if (sscanf(owner, "%63[^:]:%ld:%llu", host, &pid, &start) != 3 ||
+        sscanf(rt->owner, "%63[^:]", mine) != 1 || strcmp(host, mine) != 0)
+        return 0; /* another host: only its lease can tell */
+    return proc_start(pid) != start;
+}
+
+/* Inside a transaction: release the claims of this host's dead workers. */
+static int reap(durable_rt *rt, int64_t now)
+{
+    char **ids;
+    size_t n;
+    durable__store *s = rt->store;
+    int rc = s->ops->workers(s, now, &ids, &n);
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++)
+        if (strcmp(ids[i], rt->owner) != 0 && worker_dead(rt, ids[i])) {
+            rc = s->ops->worker_drop(s, ids[i]);
+            rt->claim_dirty = 1;
         }
-    }
-    durable__row_clear(r);
+    if (rc == DURABLE_OK)
+        durable__ids_free(ids, n);
     return rc;
 }
 
-static int load(durable_rt *rt)
+/* ------------------------------------------------------------------------
+ * Claiming: adopt a row as a coroutine, or hold it
+ * ---------------------------------------------------------------------- */
+
+static int hold(durable_rt *rt, durable__row *r, int code, const char *why)
 {
-    drop_all(rt);
-    load_ctx lc = {rt, NULL, DURABLE_OK};
-    int rc = rt->store->ops->scan(rt->store, load_one, &lc);
-    if (rc == DURABLE_OK && lc.changes) {
-        durable__store *s = rt->store;
-        rc = s->ops->begin(s);
-        for (hold *h = lc.changes; rc == DURABLE_OK && h; h = h->next)
-            rc = s->ops->update(s, &h->row, DURABLE__W_STATUS);
-        if (rc == DURABLE_OK)
-            rc = s->ops->commit(s);
-        if (rc == DURABLE_OK)
-            rt->stats.commits++;
-        else
-            s->ops->rollback(s);
+    r->status = DURABLE_HELD;
+    free(r->owner);
+    r->owner = NULL;
+    r->error_code = code;
+    free(r->error);
+    r->error = strdup(why);
+    return r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
+}
+
+/* Decide whether this program can run row r: a coroutine in *out, or the
+ * row held (I6) and *out NULL. */
+static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
+{
+    char why[256];
+    *out = NULL;
+    durable_func *fn = durable__registry_find(r->function);
+    if (!fn) {
+        snprintf(why, sizeof why, "durable function '%s' is not linked into this program", r->function);
+        return hold(rt, r, DURABLE_ENOFUNC, why);
     }
-    while (lc.changes) {
-        hold *h = lc.changes;
-        lc.changes = h->next;
-        durable__row_clear(&h->row);
-        free(h);
+    if (r->fingerprint != fn->fingerprint) {
+        snprintf(why, sizeof why,
+                 "frame of '%s' was written by an incompatible build (schema %016llx, this program %016llx)",
+                 r->function, (unsigned long long)r->fingerprint, (unsigned long long)fn->fingerprint);
+        return hold(rt, r, DURABLE_EINCOMPAT, why);
     }
-    if (rc != DURABLE_OK) {
-        drop_all(rt);
-        return rc;
+    int rc = co_new(rt, fn, r, out);
+    if (rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER) {
+        snprintf(why, sizeof why, "stored frame of '%s' does not decode", r->function);
+        return hold(rt, r, rc, why);
     }
-    rt->loaded = 1;
-    rt->stale = 0;
-    return DURABLE_OK;
+    return rc;
+}
+
+/* At a worker's first run: held rows whose function is back go on. */
+static int unhold(durable_rt *rt)
+{
+    durable__store *s = rt->store;
+    char **ids;
+    size_t n;
+    int rc = s->ops->list(s, DURABLE_HELD, NULL, &ids, &n);
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+        durable__row r;
+        durable_co *co = NULL;
+        rc = s->ops->get(s, ids[i], &r);
+        durable_func *fn = rc == DURABLE_OK ? durable__registry_find(r.function) : NULL;
+        if (fn && r.fingerprint == fn->fingerprint && co_new(rt, fn, &r, &co) == DURABLE_OK) {
+            r.status = r.ready || r.state == 0 ? DURABLE_READY : DURABLE_WAITING;
+            r.error_code = 0;
+            free(r.error);
+            r.error = NULL;
+            free(r.owner);
+            r.owner = NULL;
+            rc = s->ops->update(s, &r, DURABLE__W_STATUS);
+            rt->claim_dirty = 1;
+        }
+        co_free(co);
+        durable__row_clear(&r);
+    }
+    if (rc == DURABLE_OK)
+        durable__ids_free(ids, n);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------
- * A round: run, persist (one transaction), apply
+ * Running a coroutine and recording what it asked for
  * ---------------------------------------------------------------------- */
 
 static void set_fail(durable_co *co, int code, const char *msg)
@@ -505,47 +635,21 @@ static void run_one(durable_co *co)
 {
     co->req = REQ_NONE;
     co->failed = co->fail_permanent = 0;
-    co->in_step = co->bad = 0;
+    co->in_step = 0;
     current = co;
     int rc = co->fn->step(co, co->frame);
     current = NULL;
     co->in_step = 0;
-    int ok = (rc == DURABLE__SUSPEND && co->req >= REQ_STEP && co->req <= REQ_SLEEP) ||
-             (rc == DURABLE__DONE && co->req == REQ_DONE);
     if (co->req == REQ_FAIL)
         return;
+    int ok = (rc == DURABLE__SUSPEND && co->req >= REQ_STEP && co->req <= REQ_SIGNAL) ||
+             (rc == DURABLE__DONE && co->req == REQ_DONE);
     if (!ok) {
         char msg[160];
         snprintf(msg, sizeof msg, "step function of '%s' returned %d (%s) at await %d", co->fn->name, rc,
                  rc < 0 ? durable_strerror(rc) : "without a matching request", co->state);
         set_fail(co, rc < 0 ? rc : DURABLE_ESTATE, msg);
     }
-}
-
-static int64_t backoff_ms(durable_rt *rt, int attempt)
-{
-    double d = rt->backoff_ms * pow(rt->multiplier, attempt - 1);
-    if (d > rt->max_backoff_ms)
-        d = rt->max_backoff_ms;
-    /* xorshift64: the runtime's own generator, so the user's rand() is untouched */
-    rt->rng ^= rt->rng << 13;
-    rt->rng ^= rt->rng >> 7;
-    rt->rng ^= rt->rng << 17;
-    double u = (double)(rt->rng >> 11) / 9007199254740992.0; /* [0, 1) */
-    d *= 1.0 + rt->jitter * (2.0 * u - 1.0);
-    return d < 0 ? 0 : (int64_t)d;
-}
-
-/* A zero value for await `state`, encoded (what a failed await yields). */
-static int zero_value(const durable_func *fn, int state, durable__buf *out)
-{
-    const durable_field *vd = await_value(fn, state);
-    void *z = calloc(1, vd ? vd->size : 1);
-    if (!z)
-        return DURABLE_ENOMEM;
-    int rc = durable__encode(vd, vd ? 1 : 0, z, out);
-    free(z);
-    return rc;
 }
 
 static int ensure_schema(durable_rt *rt, const durable_func *fn)
@@ -564,54 +668,154 @@ static int ensure_schema(durable_rt *rt, const durable_func *fn)
     return DURABLE_OK;
 }
 
-static char *child_id(const durable_co *co)
+/* Insert the child a call or spawn asks for; its id is <parent>/<callee>.<n>. */
+static int insert_child(durable_rt *rt, durable_co *co, int spawn_idx, char **id_out)
 {
     size_t n = strlen(co->id) + strlen(co->call_fn->name) + 32;
     char *id = malloc(n);
-    if (id)
-        snprintf(id, n, "%s/%s.%llu", co->id, co->call_fn->name, (unsigned long long)(co->seq + 1));
-    return id;
+    if (!id)
+        return DURABLE_ENOMEM;
+    snprintf(id, n, "%s/%s.%llu", co->id, co->call_fn->name, (unsigned long long)(co->seq + 1));
+    durable__row c = {0};
+    c.id = id;
+    c.function = (char *)co->call_fn->name;
+    c.parent = co->id;
+    c.spawn_idx = spawn_idx;
+    c.status = DURABLE_READY;
+    c.fingerprint = co->call_fn->fingerprint;
+    c.args = co->req_value;
+    int rc = ensure_schema(rt, co->call_fn);
+    if (rc == DURABLE_OK)
+        rc = rt->store->ops->insert(rt->store, &c);
+    if (rc != DURABLE_OK) {
+        free(id);
+        return rc;
+    }
+    rt->claim_dirty = 1;
+    *id_out = id;
+    return DURABLE_OK;
 }
 
-/* The row as the checkpoint of this round will leave it. */
-static void row_of(const durable_co *co, durable__row *r)
+static int finish_row(durable_rt *rt, durable__row *r, int status, int code, const char *msg);
+
+/* A child reached a final status: wake its parent if the parent waits for
+ * it (I3).  Runs inside the transaction that records the child's end. */
+static int child_finished(durable_rt *rt, const char *child, const char *parent, int spawn_idx, int status,
+                          const durable__buf *result)
+{
+    if (!parent)
+        return DURABLE_OK;
+    durable__store *s = rt->store;
+    durable__row p;
+    int rc = s->ops->get(s, parent, &p);
+    if (rc != DURABLE_OK)
+        return rc == DURABLE_ENOENT ? DURABLE_OK : rc;
+    int wake = 0, ok = status == DURABLE_DONE;
+    durable__buf v = {0};
+    if (p.status == DURABLE_WAITING || p.status == DURABLE_HELD) {
+        if (p.wait_kind == DURABLE__WAIT_CHILD && p.waiting_on && strcmp(p.waiting_on, child) == 0) {
+            wake = 1;
+            p.await_error = ok ? 0 : status == DURABLE_CANCELLED ? DURABLE_ECANCELLED : DURABLE_ECHILD;
+            if (ok)
+                rc = durable__buf_put(&v, result->p, result->n);
+        } else if (p.wait_kind == DURABLE__WAIT_ALL && spawn_idx >= 0) {
+            durable__spawns sp;
+            rc = s->ops->spawns(s, parent, &sp);
+            free(sp.finished_id);
+            if (rc == DURABLE_OK && sp.unfinished == 0) {
+                wake = 1;
+                rc = encode_int(sp.failed, &v);
+            }
+        } else if (p.wait_kind == DURABLE__WAIT_ANY && spawn_idx >= 0) {
+            durable__row c = {0};
+            c.id = (char *)child;
+            c.spawn_idx = spawn_idx;
+            c.collected = 1;
+            wake = 1;
+            rc = s->ops->update(s, &c, DURABLE__W_FLAGS);
+            if (rc == DURABLE_OK)
+                rc = encode_int(spawn_idx, &v);
+        }
+    }
+    if (rc == DURABLE_OK && wake) {
+        durable__buf_free(&p.value);
+        p.value = v;
+        v.p = NULL;
+        durable__buf_free(&p.payload);
+        p.ready = 1;
+        p.wait_kind = DURABLE__WAIT_NONE;
+        free(p.waiting_on);
+        p.waiting_on = NULL;
+        free(p.owner);
+        p.owner = NULL;
+        if (p.status == DURABLE_WAITING)
+            p.status = DURABLE_READY;
+        rc = s->ops->update(s, &p, DURABLE__W_FRAME | DURABLE__W_STATUS);
+        rt->claim_dirty = 1;
+    }
+    durable__buf_free(&v);
+    durable__row_clear(&p);
+    return rc;
+}
+
+/* End a stored workflow that is not in memory (cancelled while waiting). */
+static int finish_row(durable_rt *rt, durable__row *r, int status, int code, const char *msg)
+{
+    r->status = status;
+    r->error_code = code;
+    free(r->error);
+    r->error = msg ? strdup(msg) : NULL;
+    free(r->owner);
+    r->owner = NULL;
+    r->wake_ms = 0;
+    int rc = rt->store->ops->update(rt->store, r, DURABLE__W_STATUS | DURABLE__W_TIMER);
+    if (rc == DURABLE_OK)
+        rc = child_finished(rt, r->id, r->parent, r->spawn_idx, status, &r->result);
+    return rc;
+}
+
+/* The row as this coroutine's checkpoint of this round leaves it. */
+static void row_of(durable_rt *rt, const durable_co *co, durable__row *r)
 {
     memset(r, 0, sizeof *r);
     r->id = co->id;
     r->function = (char *)co->fn->name;
     r->parent = co->parent;
-    r->status = co->status;
+    r->owner = rt->owner;
+    r->status = DURABLE_READY;
     r->fingerprint = co->fn->fingerprint;
     r->state = co->state;
     r->await_seq = co->await_seq;
     r->seq = co->seq + 1;
+    r->cancel = co->cancel;
+    r->policy = co->policy;
     r->frame = co->enc_frame;
 }
 
-/* Outcome of a step request, decided before the transaction. */
 enum { STEP_OK, STEP_RETRY, STEP_GAVE_UP };
 
 static int step_outcome(const durable_co *co)
 {
     if (!co->failed)
         return STEP_OK;
-    if (co->fail_permanent || co->attempt + 1 >= co->rt->max_attempts)
+    durable_retry_policy p = policy_of(co);
+    if (co->fail_permanent || co->attempt + 1 >= p.max_attempts)
         return STEP_GAVE_UP;
     return STEP_RETRY;
 }
 
-/* Write what this coroutine's request means, inside the round's transaction:
- * one update of its row, plus a child row or a parent's wake-up (I3), plus
- * one history line. */
-static int persist(durable_rt *rt, durable_co *co)
+/* Write what this coroutine's request means, inside the round's transaction.
+ * Sets co->status-to-be in *status_out. */
+static int persist(durable_rt *rt, durable_co *co, int *status_out)
 {
     durable__store *s = rt->store;
     durable__row r;
     durable__event ev = {co->id, co->seq + 1, co->state, "", co->attempt + 1, 0, NULL};
     int what = DURABLE__W_FRAME, rc = DURABLE_OK;
     char *cid = NULL;
-    row_of(co, &r);
-    r.status = DURABLE_READY;
+    durable__buf scratch = {0};
+    durable__spawns sp = {0};
+    row_of(rt, co, &r);
     switch (co->req) {
     case REQ_STEP:
         switch (step_outcome(co)) {
@@ -620,279 +824,430 @@ static int persist(durable_rt *rt, durable_co *co)
             r.value = co->req_value;
             ev.what = "step";
             break;
-        case STEP_RETRY:
+        case STEP_RETRY: {
+            durable_retry_policy p = policy_of(co);
             r.attempt = co->attempt + 1;
             r.status = DURABLE_WAITING;
-            co->req_wake = now_ms(rt) + backoff_ms(rt, r.attempt);
+            r.wait_kind = DURABLE__WAIT_RETRY;
+            co->req_wake = now_ms(rt) + backoff_ms(rt, &p, r.attempt);
             r.wake_ms = co->req_wake;
             ev.what = "retry";
             ev.error_code = co->fail_code;
             ev.detail = co->fail_msg;
             break;
+        }
         default:
             r.ready = 1;
             r.await_error = co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
-            rc = zero_value(co->fn, co->state, &co->req_value);
-            r.value = co->req_value;
+            co->req_value.n = 0; /* its value: zeroes */
             ev.what = "step-failed";
             ev.error_code = co->fail_code;
             ev.detail = co->fail_msg;
         }
         break;
-    case REQ_CALL: {
-        durable__row c = {0};
-        c.id = cid = child_id(co);
-        c.function = (char *)co->call_fn->name;
-        c.parent = co->id;
-        c.status = DURABLE_READY;
-        c.fingerprint = co->call_fn->fingerprint;
-        c.args = co->req_value;
-        rc = cid ? ensure_schema(rt, co->call_fn) : DURABLE_ENOMEM;
-        if (rc == DURABLE_OK)
-            rc = s->ops->insert(s, &c);
+    case REQ_CALL:
+        rc = insert_child(rt, co, -1, &cid);
         r.status = DURABLE_WAITING;
+        r.wait_kind = DURABLE__WAIT_CHILD;
+        r.waiting_on = cid;
         ev.what = "call";
         ev.detail = cid;
         break;
-    }
+    case REQ_SPAWN:
+        rc = s->ops->spawns(s, co->id, &sp);
+        if (rc == DURABLE_OK)
+            rc = insert_child(rt, co, sp.total, &cid);
+        if (rc == DURABLE_OK)
+            rc = encode_int(sp.total, &scratch);
+        r.ready = 1;
+        r.value = scratch;
+        ev.what = "spawn";
+        ev.detail = cid;
+        break;
+    case REQ_ALL:
+    case REQ_ANY:
+        rc = s->ops->spawns(s, co->id, &sp);
+        ev.what = co->req == REQ_ALL ? "all" : "any";
+        if (rc != DURABLE_OK)
+            break;
+        if (co->req == REQ_ALL ? sp.unfinished == 0 : sp.finished_uncollected >= 0 || sp.unfinished == 0) {
+            int v = co->req == REQ_ALL ? sp.failed : sp.finished_uncollected;
+            if (co->req == REQ_ANY && sp.finished_uncollected >= 0) {
+                durable__row c = {0};
+                c.id = sp.finished_id;
+                c.spawn_idx = v;
+                c.collected = 1;
+                rc = s->ops->update(s, &c, DURABLE__W_FLAGS);
+            }
+            if (rc == DURABLE_OK)
+                rc = encode_int(v, &scratch);
+            r.ready = 1;
+            r.value = scratch;
+        } else {
+            r.status = DURABLE_WAITING;
+            r.wait_kind = co->req == REQ_ALL ? DURABLE__WAIT_ALL : DURABLE__WAIT_ANY;
+        }
+        break;
     case REQ_SLEEP:
         r.status = DURABLE_WAITING;
+        r.wait_kind = DURABLE__WAIT_TIMER;
         r.wake_ms = co->req_wake;
         ev.what = "sleep";
         break;
+    case REQ_SIGNAL:
+        ev.what = "signal";
+        ev.detail = co->req_name;
+        rc = s->ops->take_signal(s, co->id, co->req_name, &r.payload);
+        if (rc == DURABLE_OK) { /* sent before we waited: queued for us */
+            r.ready = 1;
+            rc = encode_int(1, &scratch);
+            r.value = scratch;
+        } else if (rc == DURABLE_ENOENT) {
+            rc = DURABLE_OK;
+            r.status = DURABLE_WAITING;
+            r.wait_kind = DURABLE__WAIT_SIGNAL;
+            r.waiting_on = co->req_name;
+            r.wake_ms = co->req_wake; /* 0: no timeout */
+        }
+        break;
     case REQ_DONE:
-        what = DURABLE__W_RESULT; /* also deletes the frame and any timer */
-        r.status = DURABLE_DONE;
+        what = DURABLE__W_RESULT;
+        r.status = co->cancel == 2 ? DURABLE_CANCELLED : DURABLE_DONE;
         r.result = co->req_value;
         ev.what = "return";
-        if (co->parent)
-            rc = s->ops->wake_parent(s, co->parent, 0, &co->req_value);
         break;
-    default: { /* REQ_FAIL: the frame of the last good checkpoint stays */
+    default: /* REQ_FAIL: the frame of the last good checkpoint stays */
         what = 0;
-        r.status = DURABLE_FAILED;
+        r.status = co->fail_code == DURABLE_ECANCELLED ? DURABLE_CANCELLED : DURABLE_FAILED;
         r.error_code = co->fail_code;
         r.error = co->fail_msg;
-        ev.what = "fail";
+        ev.what = r.status == DURABLE_CANCELLED ? "cancelled" : "fail";
         ev.error_code = co->fail_code;
         ev.detail = co->fail_msg;
-        durable_co *p = co->parent ? co_find(rt, co->parent) : NULL;
-        durable__buf z = {0};
-        if (p)
-            rc = zero_value(p->fn, p->state, &z);
-        if (rc == DURABLE_OK && co->parent)
-            rc = s->ops->wake_parent(s, co->parent, DURABLE_ECHILD, &z);
-        durable__buf_free(&z);
         break;
     }
-    }
-    if (r.status != co->db_status)
-        what |= DURABLE__W_STATUS;
-    if (r.wake_ms > 0 || co->db_timer) /* arm, or delete a timer that fired */
+    if (r.wake_ms > 0)
         what |= DURABLE__W_TIMER;
+    /* Another process (an operator's CLI) may have cancelled or paused it
+     * since we claimed it: only then read the flags back. */
+    if (rc == DURABLE_OK && rt->external) {
+        int cancel = 0, paused = 0;
+        rc = s->ops->flags(s, co->id, &cancel, &paused);
+        if (cancel > r.cancel)
+            r.cancel = cancel;
+        r.paused = paused;
+    }
     if (rc == DURABLE_OK)
         rc = s->ops->update(s, &r, what);
+    /* Then the status: a coroutine this worker keeps running stays claimed by
+     * it, unless an operator paused it meanwhile. */
+    if (rc == DURABLE_OK) {
+        co->cancel = r.cancel;
+        co->paused = r.paused;
+        if (r.status != DURABLE_READY || r.paused) { /* claimed rows stay ready, owned by us */
+            r.owner = NULL;
+            rc = s->ops->update(s, &r, DURABLE__W_STATUS);
+        }
+    }
+    if (rc == DURABLE_OK && (r.status == DURABLE_DONE || r.status == DURABLE_FAILED ||
+                             r.status == DURABLE_CANCELLED)) {
+        durable__buf none = {0};
+        rc = child_finished(rt, co->id, co->parent, co->spawn_idx, r.status,
+                            r.status == DURABLE_DONE ? &co->req_value : &none);
+    }
+    /* What the coroutine resumes with is the value just written (I2). */
+    if (rc == DURABLE_OK && r.status == DURABLE_READY && r.value.p != co->req_value.p) {
+        co->req_value.n = 0;
+        if (r.value.p)
+            rc = durable__buf_put(&co->req_value, r.value.p, r.value.n);
+    }
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
-    if (rc == DURABLE_OK)
+    if (rc == DURABLE_OK) {
         rt->stats.awaits++;
+        if (r.wake_ms > 0 && (!rt->next_due || r.wake_ms < rt->next_due))
+            rt->next_due = r.wake_ms;
+        *status_out = r.paused && r.status == DURABLE_READY ? DURABLE_PAUSED : r.status;
+        if (r.payload.p && r.status == DURABLE_READY)
+            rc = set_payload(co, &r.payload);
+        else
+            co->payload.n = 0;
+    }
+    if (co->req == REQ_SIGNAL)
+        durable__buf_free(&r.payload);
+    durable__buf_free(&scratch);
+    free(sp.finished_id);
     free(cid);
     return rc;
 }
 
-/* A finished coroutine leaves memory; its parent, if here, wakes (I3). */
-static void finish(durable_rt *rt, durable_co *co, int await_error)
+/* After the commit: a coroutine that stays ready goes on with exactly what
+ * was committed (I2); any other leaves memory. */
+static int apply(durable_rt *rt, durable_co *co, int status)
 {
-    durable_co *p = co->parent ? co_find(rt, co->parent) : NULL;
-    if (p && p->status == DURABLE_WAITING) {
-        durable__buf value = {0};
-        int rc = await_error ? zero_value(p->fn, p->state, &value) : DURABLE_OK;
-        const durable__buf *v = await_error ? &value : &co->req_value;
-        if (rc == DURABLE_OK)
-            rc = co_load_state(p, NULL, v); /* value only: keep p's frame */
-        durable__buf_free(&value);
-        if (rc != DURABLE_OK) {
-            rt->stale = 1;
-        } else {
-            p->ready = 1;
-            p->await_error = await_error;
-            p->status = p->db_status = DURABLE_READY;
-            enqueue(rt, p);
-        }
+    if (status != DURABLE_READY) { /* unlinked by round_commit already */
+        co_free(co);
+        return DURABLE_OK;
     }
-    co_unlink(rt, co);
-    co_free(co);
-}
-
-/* After the commit: make memory match the file. */
-static int apply(durable_rt *rt, durable_co *co)
-{
-    int rc = DURABLE_OK;
-    co->wake_ms = 0;
-    co->status = DURABLE_READY;
-    switch (co->req) {
-    case REQ_STEP:
-    case REQ_SLEEP: {
-        int outcome = co->req == REQ_STEP ? step_outcome(co) : STEP_RETRY;
-        co->seq++;
-        durable__buf none = {0};
-        if (co->req == REQ_STEP && outcome != STEP_RETRY) {
-            co->ready = 1;
-            co->attempt = 0;
-            co->await_error = outcome == STEP_OK ? 0 : co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
-            rc = co_load_state(co, &co->enc_frame, &co->req_value);
-            enqueue(rt, co);
-        } else {
-            if (co->req == REQ_STEP)
-                co->attempt++;
-            co->status = DURABLE_WAITING;
-            co->wake_ms = co->req_wake;
-            rc = co_load_state(co, &co->enc_frame, &none);
-            if (rc == DURABLE_OK)
-                rc = heap_push(rt, co);
-        }
-        co->db_status = co->status;
-        co->db_timer = co->wake_ms > 0;
-        break;
-    }
-    case REQ_CALL: {
-        durable__row c = {0};
-        durable_co *child = NULL;
-        c.id = child_id(co); /* before seq moves on: the id persist() wrote */
-        c.parent = co->id;
-        co->seq++;
-        co->status = co->db_status = DURABLE_WAITING;
-        co->db_timer = 0;
-        durable__buf none = {0};
-        rc = co_load_state(co, &co->enc_frame, &none);
-        c.status = DURABLE_READY;
-        c.args = co->req_value;
-        if (rc == DURABLE_OK && !c.id)
-            rc = DURABLE_ENOMEM;
-        if (rc == DURABLE_OK)
-            rc = co_new(rt, co->call_fn, &c, &child);
-        free(c.id);
-        if (rc == DURABLE_OK) {
-            rc = co_insert(rt, child);
-            if (rc == DURABLE_OK)
-                enqueue(rt, child);
-            else
-                co_free(child);
-        }
-        break;
-    }
-    case REQ_DONE:
-        finish(rt, co, 0);
-        break;
-    default:
-        finish(rt, co, DURABLE_ECHILD);
-        break;
-    }
+    co->seq++;
+    co->ready = 1;
+    co->attempt = 0;
+    co->await_error = 0;
+    if (co->req == REQ_STEP && step_outcome(co) == STEP_GAVE_UP)
+        co->await_error = co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
+    int rc = co_load_state(co, &co->enc_frame, &co->req_value);
+    if (rc == DURABLE_OK)
+        enqueue(rt, co);
     return rc;
 }
 
-/* Move coroutines whose timer is due to the ready queue. */
-static void fire_timers(durable_rt *rt)
+/* ------------------------------------------------------------------------
+ * A round
+ * ---------------------------------------------------------------------- */
+
+/* Could a claim find anything now?  (rt->external must be fresh.) */
+static int claim_needed(durable_rt *rt, int64_t now)
 {
-    int64_t now = now_ms(rt);
-    while (rt->nheap && rt->heap[0]->wake_ms <= now) {
-        durable_co *co = rt->heap[0];
-        heap_remove(rt, co);
-        co->wake_ms = 0;
-        co->status = DURABLE_READY;
-        if (co->attempt == 0) /* a timer, not a retry: the await completed */
-            co->ready = 1, co->await_error = 0;
-        enqueue(rt, co);
-    }
+    return rt->claim_dirty || rt->external || (rt->next_due && rt->next_due <= now);
 }
 
-/* One round over the coroutines ready now. */
-static int run_round(durable_rt *rt)
+/* Look whether another connection committed since the last look. */
+static void look_outside(durable_rt *rt)
 {
-    durable_co *batch = rt->qhead;
-    rt->qhead = rt->qtail = NULL;
-    for (durable_co *c = batch; c; c = c->qnext) {
-        c->queued = 0;
-        run_one(c);
-    }
+    int changed = 1;
+    if (rt->store->ops->changed(rt->store, &changed) != DURABLE_OK)
+        changed = 1;
+    rt->external = changed;
+}
+
+/* Inside the round's transaction: fire due timers, claim ready rows, and
+ * adopt them; the new coroutines are returned in a list (not yet queued). */
+static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
+{
     durable__store *s = rt->store;
-    int rc = s->ops->begin(s);
-    for (durable_co *c = batch; rc == DURABLE_OK && c; c = c->qnext)
-        rc = persist(rt, c);
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = s->ops->fire_timers(s, now);
+    if (rc == DURABLE_OK)
+        rc = s->ops->claim(s, rt->owner, now, CLAIM_LIMIT, &ids, &n);
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+        if (co_find(rt, ids[i]))
+            continue;
+        durable__row r;
+        durable_co *co = NULL;
+        rc = s->ops->get(s, ids[i], &r);
+        if (rc == DURABLE_OK)
+            rc = adopt(rt, &r, &co);
+        durable__row_clear(&r);
+        if (co) {
+            co->qnext = *adopted;
+            *adopted = co;
+        }
+    }
+    durable__ids_free(ids, n);
+    if (rc == DURABLE_OK)
+        rc = s->ops->next_due(s, &rt->next_due);
+    if (rc == DURABLE_OK)
+        rt->claim_dirty = n == CLAIM_LIMIT; /* more may be waiting */
+    return rc;
+}
+
+static int begin_tx(durable_rt *rt)
+{
+    if (rt->in_tx)
+        return DURABLE_OK;
+    int rc = rt->store->ops->begin(rt->store);
+    if (rc == DURABLE_OK)
+        rt->in_tx = 1;
+    return rc;
+}
+
+/* Commit (counting it for the crash knob when `checkpoint`) or roll back. */
+static int end_tx(durable_rt *rt, int rc, int checkpoint)
+{
+    durable__store *s = rt->store;
     if (rc == DURABLE_OK) {
-        durable__fault_commit(DURABLE__BEFORE_COMMIT);
+        if (checkpoint)
+            durable__fault_commit(DURABLE__BEFORE_COMMIT);
         rc = s->ops->commit(s);
     }
+    rt->in_tx = 0;
     if (rc != DURABLE_OK) {
         s->ops->rollback(s);
-        rt->stale = 1; /* I4 */
         return rc;
     }
-    durable__fault_commit(DURABLE__AFTER_COMMIT);
+    if (checkpoint)
+        durable__fault_commit(DURABLE__AFTER_COMMIT);
     rt->stats.commits++;
-    rt->stats.rounds++;
-    for (durable_co *c = batch, *n; c; c = n) {
-        n = c->qnext;
-        int arc = apply(rt, c);
-        if (arc != DURABLE_OK)
-            rt->stale = 1;
+    return DURABLE_OK;
+}
+
+/* One round: persist `batch` (the coroutines run since the last round),
+ * claim more, commit, apply. */
+static int round_commit(durable_rt *rt, durable_co *batch)
+{
+    durable__store *s = rt->store;
+    durable_co *adopted = NULL;
+    int rc = begin_tx(rt);
+    int n = 0;
+    for (durable_co *c = batch; c; c = c->qnext)
+        n++;
+    int *status = calloc((size_t)n + 1, sizeof *status);
+    if (!status)
+        rc = rc == DURABLE_OK ? DURABLE_ENOMEM : rc;
+    if (rc == DURABLE_OK)
+        look_outside(rt);
+    int i = 0;
+    for (durable_co *c = batch; rc == DURABLE_OK && c; c = c->qnext) {
+        rc = persist(rt, c, &status[i]);
+        /* One leaving memory must not hide its row from the claim below: a
+         * timer already due, or a child that finished, makes it ready again
+         * within this very transaction. */
+        if (rc == DURABLE_OK && status[i] != DURABLE_READY)
+            co_unlink(rt, c);
+        i++;
+    }
+    int64_t now = now_ms(rt);
+    if (rc == DURABLE_OK && now >= rt->beat_due) {
+        rc = s->ops->worker_beat(s, rt->owner, now + rt->opts.lease_ms);
+        rt->beat_due = now + rt->opts.lease_ms / 3;
+    }
+    if (rc == DURABLE_OK && now >= rt->reap_due) {
+        rc = reap(rt, now);
+        rt->reap_due = now + rt->opts.lease_ms / 2;
+    }
+    if (rc == DURABLE_OK && claim_needed(rt, now))
+        rc = claim(rt, now, &adopted);
+    if (rc == DURABLE_OK && !rt->in_tx)
+        rc = DURABLE_EIO;
+    rc = end_tx(rt, rc, batch != NULL);
+    if (rc != DURABLE_OK) { /* I5 */
+        while (adopted) {
+            durable_co *c = adopted;
+            adopted = c->qnext;
+            co_free(c);
+        }
+        i = 0;
+        for (durable_co *c = batch, *next; c; c = next) {
+            next = c->qnext;
+            if (status[i++] != DURABLE_READY && !co_find(rt, c->id) && c->queued == 0)
+                co_free(c); /* unlinked above: drop_all would not see it */
+        }
+        drop_all(rt);
+        free(status);
+        return rc;
+    }
+    if (batch)
+        rt->stats.rounds++;
+    i = 0;
+    for (durable_co *c = batch, *next; c; c = next) {
+        next = c->qnext;
+        if (apply(rt, c, status[i++]) != DURABLE_OK) {
+            co_drop(rt, c); /* claimed: the next round adopts it again from the file */
+            rt->claim_dirty = 1;
+        }
+    }
+    free(status);
+    while (adopted) {
+        durable_co *c = adopted;
+        adopted = c->qnext;
+        if (co_insert(rt, c) != DURABLE_OK) {
+            co_free(c);
+            rt->claim_dirty = 1;
+            continue;
+        }
+        rt->stats.resumed++;
+        enqueue(rt, c);
     }
     return DURABLE_OK;
 }
 
-static int unfinished(durable_rt *rt)
+static int first_run(durable_rt *rt)
 {
-    return rt->count > (size_t)INT32_MAX ? INT32_MAX : (int)rt->count;
-}
-
-static int ensure_loaded(durable_rt *rt)
-{
-    return rt->loaded && !rt->stale ? DURABLE_OK : load(rt);
+    if (rt->started)
+        return DURABLE_OK;
+    char **ids;
+    size_t n;
+    int rc = rt->store->ops->list(rt->store, DURABLE_HELD, NULL, &ids, &n);
+    if (rc != DURABLE_OK)
+        return rc;
+    durable__ids_free(ids, n);
+    if (n) { /* only then a transaction */
+        rc = begin_tx(rt);
+        if (rc == DURABLE_OK)
+            rc = unhold(rt);
+        rc = end_tx(rt, rc, 0);
+    }
+    if (rc == DURABLE_OK)
+        rt->started = 1;
+    return rc;
 }
 
 DURABLE_API int durable_run(durable_rt *rt)
 {
-    if (!rt)
-        return DURABLE_EINVAL;
-    if (current)
+    if (!rt || current)
         return DURABLE_EINVAL; /* not from inside a durable function */
-    int rc = ensure_loaded(rt);
+    int rc = first_run(rt);
+    durable_co *batch = NULL;
+    while (rc == DURABLE_OK) {
+        if (!batch && !rt->qhead) {
+            look_outside(rt);
+            if (!claim_needed(rt, now_ms(rt)) && now_ms(rt) < rt->beat_due)
+                break; /* nothing to write, nothing to claim */
+        }
+        rc = round_commit(rt, batch);
+        if (rc != DURABLE_OK || !rt->qhead)
+            break;
+        batch = rt->qhead;
+        rt->qhead = rt->qtail = NULL;
+        for (durable_co *c = batch; c; c = c->qnext) {
+            c->queued = 0;
+            run_one(c);
+        }
+    }
     if (rc != DURABLE_OK)
         return rc;
-    for (;;) {
-        fire_timers(rt);
-        if (!rt->qhead)
-            break;
-        rc = run_round(rt);
-        if (rc != DURABLE_OK)
-            return rc;
-        if (rt->stale && (rc = load(rt)) != DURABLE_OK)
-            return rc;
-    }
-    return unfinished(rt);
+    int n = 0;
+    rc = rt->store->ops->count_unfinished(rt->store, &n);
+    return rc == DURABLE_OK ? n : rc;
 }
 
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 {
-    if (!rt || timeout_ms < 0)
+    if (!rt || timeout_ms < 0 || current)
         return DURABLE_EINVAL;
-    int rc = ensure_loaded(rt);
-    if (rc != DURABLE_OK)
-        return rc;
-    if (rt->qhead)
-        return DURABLE_OK;
-    int64_t wait = timeout_ms;
-    if (rt->nheap) {
-        int64_t due = rt->heap[0]->wake_ms - now_ms(rt);
-        if (due < wait)
-            wait = due < 0 ? 0 : due;
-    }
-    if (wait > 0 && !rt->opts.clock) {
-        struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+    durable__store *s = rt->store;
+    int64_t start = durable__realtime_ms();
+    for (;;) {
+        int64_t now = now_ms(rt), due = 0;
+        int yes = 0;
+        int rc = s->ops->has_work(s, rt->owner, now, &yes);
+        if (rc == DURABLE_OK && !yes)
+            rc = s->ops->next_due(s, &due);
+        if (rc != DURABLE_OK)
+            return rc;
+        if (yes || rt->qhead)
+            return DURABLE_OK;
+        if (rt->opts.virtual_time && !rt->opts.clock) {
+            /* jump to the next timer (or by the timeout) instead of sleeping */
+            rt->vnow = due > now ? due : now + timeout_ms;
+            rc = begin_tx(rt);
+            if (rc == DURABLE_OK)
+                rc = s->ops->meta_set(s, "virtual_now", rt->vnow);
+            return end_tx(rt, rc, 0);
+        }
+        int64_t left = timeout_ms - (durable__realtime_ms() - start);
+        if (left <= 0)
+            return DURABLE_OK;
+        int64_t nap = left < 50 ? left : 50; /* poll for other processes' work */
+        if (due && due - now < nap)
+            nap = due - now > 0 ? due - now : 0;
+        if (rt->opts.clock && nap > 5)
+            nap = 5; /* a clock we do not control: check it often */
+        struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
     }
-    return DURABLE_OK;
 }
 
 /* ------------------------------------------------------------------------
@@ -914,7 +1269,8 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
         memcpy(&o, opts, opts->size);
         o.size = sizeof o;
     }
-    if ((o.synchronous != DURABLE_SYNC_FULL && o.synchronous != DURABLE_SYNC_NORMAL) || o.busy_timeout_ms < 0)
+    if ((o.synchronous != DURABLE_SYNC_FULL && o.synchronous != DURABLE_SYNC_NORMAL) || o.busy_timeout_ms < 0 ||
+        o.lease_ms <= 0 || !policy_valid(&o.retry))
         return DURABLE_EINVAL;
     int rc = durable__registry_check();
     for (durable_func *f = durable__registry_first(); rc == DURABLE_OK && f; f = f->next)
@@ -928,15 +1284,24 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
     if (!rt)
         return DURABLE_ENOMEM;
     rt->opts = o;
-    rt->max_attempts = 3;
-    rt->backoff_ms = 1000;
-    rt->multiplier = 2;
-    rt->max_backoff_ms = 60000;
-    rt->jitter = 0.1;
+    rt->claim_dirty = 1;
+    worker_identity(rt);
+    const char *env = getenv("DURABLE_RETRY");
+    if (env && *env) {
+        rt->env = o.retry;
+        rt->env_policy = policy_parse(env, &rt->env);
+        if (!rt->env_policy)
+            fprintf(stderr, "durable: ignoring malformed DURABLE_RETRY=%s\n", env);
+    }
     rt->rng = (uint64_t)durable__realtime_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rt;
     if (!rt->rng)
         rt->rng = 88172645463325252ULL;
     rc = durable__store_sqlite_open(&rt->store, path, &o);
+    if (rc == DURABLE_OK && o.virtual_time) {
+        rt->vnow = durable__realtime_ms();
+        if (rt->store->ops->meta_get(rt->store, "virtual_now", &rt->vnow) == DURABLE_ENOENT)
+            rt->vnow = durable__realtime_ms();
+    }
     if (rc != DURABLE_OK) {
         free(rt);
         return rc;
@@ -952,87 +1317,150 @@ DURABLE_API int durable_close(durable_rt *rt)
     if (current && current->rt == rt)
         return DURABLE_EINVAL;
     drop_all(rt);
-    rt->store->ops->close(rt->store);
-    free(rt->heap);
+    /* Leave politely: what we claimed is free for others at once. */
+    durable__store *s = rt->store;
+    if (s->ops->begin(s) == DURABLE_OK) {
+        if (s->ops->worker_drop(s, rt->owner) == DURABLE_OK)
+            s->ops->commit(s);
+        s->ops->rollback(s);
+    }
+    s->ops->close(s);
     free(rt->stored);
     free(rt->message);
+    while (rt->policies) {
+        fn_policy *p = rt->policies;
+        rt->policies = p->next;
+        free(p->function);
+        free(p);
+    }
     durable__arena_free(&rt->result_strings);
     free(rt);
     return DURABLE_OK;
 }
 
-DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
+/* Run fn(rt, arg) in a transaction of its own, counted by the crash knob. */
+static int in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg)
 {
-    if (!rt || !id || !*id || current)
+    if (!rt || current)
         return DURABLE_EINVAL;
-    durable_func *fn = call.fn;
-    if (!fn || !durable__registry_has(fn))
-        return DURABLE_ENOFUNC;
-    if (call.size != fn->args_size || (call.size && !call.args))
-        return DURABLE_ESIZE;
+    int rc = begin_tx(rt);
+    if (rc == DURABLE_OK)
+        rc = fn(rt, arg);
+    int err = rc < 0 ? rc : DURABLE_OK;
+    err = end_tx(rt, err, 1);
+    return err != DURABLE_OK ? err : rc;
+}
+
+struct start_args {
+    const char *id;
+    durable_call call;
+};
+
+static int do_start(durable_rt *rt, void *p)
+{
+    struct start_args *a = p;
+    durable_func *fn = a->call.fn;
     durable__store *s = rt->store;
     durable__row r = {0};
-    int rc = s->ops->get(s, id, &r);
+    int rc = s->ops->get(s, a->id, &r);
     if (rc == DURABLE_OK) { /* idempotent: never restart an existing id */
-        rc = strcmp(r.function, fn->name) == 0 ? DURABLE_OK : DURABLE_EEXIST;
+        rc = strcmp(r.function, fn->name) == 0 ? 1 : DURABLE_EEXIST;
         durable__row_clear(&r);
         return rc;
     }
     if (rc != DURABLE_ENOENT)
         return rc;
-    rc = durable__encode(fn->params, fn->nparams, call.args, &r.args);
-    r.id = (char *)id;
+    rc = durable__encode(fn->params, fn->nparams, a->call.args, &r.args);
+    r.id = (char *)a->id;
     r.function = (char *)fn->name;
     r.status = DURABLE_READY;
+    r.spawn_idx = -1;
     r.fingerprint = fn->fingerprint;
     if (rc == DURABLE_OK)
-        rc = s->ops->begin(s);
-    if (rc == DURABLE_OK) {
         rc = ensure_schema(rt, fn);
-        if (rc == DURABLE_OK)
-            rc = s->ops->insert(s, &r);
-        durable__event ev = {id, 0, 0, "start", 0, 0, NULL};
-        if (rc == DURABLE_OK)
-            rc = s->ops->append(s, &ev);
-        if (rc == DURABLE_OK) {
-            durable__fault_commit(DURABLE__BEFORE_COMMIT);
-            rc = s->ops->commit(s);
-        }
-        if (rc != DURABLE_OK) {
-            s->ops->rollback(s);
-        } else {
-            durable__fault_commit(DURABLE__AFTER_COMMIT);
-            rt->stats.commits++;
-        }
-    }
-    if (rc == DURABLE_OK && rt->loaded) {
-        durable_co *co = NULL;
-        if (co_new(rt, fn, &r, &co) != DURABLE_OK || co_insert(rt, co) != DURABLE_OK) {
-            co_free(co);
-            rt->stale = 1; /* committed: the next run loads it from the file */
-        } else {
-            enqueue(rt, co);
-        }
-    }
+    if (rc == DURABLE_OK)
+        rc = s->ops->insert(s, &r);
+    durable__event ev = {a->id, 0, 0, "start", 0, 0, NULL};
+    if (rc == DURABLE_OK)
+        rc = s->ops->append(s, &ev);
     durable__buf_free(&r.args);
+    rt->claim_dirty = 1;
     return rc;
+}
+
+DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
+{
+    if (!rt || !id || !*id)
+        return DURABLE_EINVAL;
+    if (!call.fn || !durable__registry_has(call.fn))
+        return DURABLE_ENOFUNC;
+    if (call.size != call.fn->args_size || (call.size && !call.args))
+        return DURABLE_ESIZE;
+    if (current)
+        return DURABLE_EINVAL;
+    /* An existing id is only read: no commit, so a restarted program that
+     * starts its workflows again makes no write until it has work to do. */
+    durable__row r;
+    int rc = rt->store->ops->get(rt->store, id, &r);
+    if (rc == DURABLE_OK) {
+        rc = strcmp(r.function, call.fn->name) == 0 ? DURABLE_OK : DURABLE_EEXIST;
+        durable__row_clear(&r);
+        return rc;
+    }
+    if (rc != DURABLE_ENOENT)
+        return rc;
+    struct start_args a = {id, call};
+    rc = in_tx(rt, do_start, &a);
+    return rc > 0 ? DURABLE_OK : rc;
 }
 
 DURABLE_API int durable_status(durable_rt *rt, const char *id, int *status)
 {
     if (!rt || !id || !status)
         return DURABLE_EINVAL;
-    durable_co *co = rt->loaded && !rt->stale ? co_find(rt, id) : NULL;
-    if (co) {
-        *status = co->status;
-        return DURABLE_OK;
-    }
     durable__row r;
     int rc = rt->store->ops->get(rt->store, id, &r);
     if (rc == DURABLE_OK)
-        *status = r.status;
+        *status = r.paused && r.status != DURABLE_DONE ? DURABLE_PAUSED : r.status;
     durable__row_clear(&r);
     return rc;
+}
+
+/* Decode a stored result blob of `fn` into out[0..size). */
+static int decode_result(durable_rt *rt, const char *function, const durable__buf *blob, void *out, size_t size)
+{
+    durable_func *fn = durable__registry_find(function);
+    if (!fn)
+        return DURABLE_ENOFUNC;
+    const durable_field *rd = fn->result;
+    if (size != (rd ? rd->size : 0))
+        return DURABLE_ESIZE;
+    if (!rd)
+        return DURABLE_OK;
+    void *tmp = calloc(1, size);
+    durable__arena strings = {0};
+    int rc = tmp ? DURABLE_OK : DURABLE_ENOMEM;
+    if (rc == DURABLE_OK)
+        rc = blob->p ? durable__decode(rd, 1, blob->p, blob->n, tmp, &strings) : DURABLE_ECORRUPT;
+    if (rc == DURABLE_OK) {
+        memcpy(out, tmp, size);
+        durable__arena_free(&rt->result_strings);
+        rt->result_strings = strings;
+    } else {
+        durable__arena_free(&strings);
+    }
+    free(tmp);
+    return rc;
+}
+
+static int result_of_row(durable_rt *rt, const durable__row *r, void *out, size_t size)
+{
+    switch (r->status) {
+    case DURABLE_DONE: return decode_result(rt, r->function, &r->result, out, size);
+    case DURABLE_FAILED: return DURABLE_EFAILED;
+    case DURABLE_CANCELLED: return DURABLE_ECANCELLED;
+    default: return DURABLE_EPENDING;
+    }
 }
 
 DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, size_t size)
@@ -1041,36 +1469,8 @@ DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, si
         return DURABLE_EINVAL;
     durable__row r;
     int rc = rt->store->ops->get(rt->store, id, &r);
-    if (rc != DURABLE_OK)
-        return rc;
-    if (r.status != DURABLE_DONE) {
-        rc = r.status == DURABLE_FAILED      ? DURABLE_EFAILED
-             : r.status == DURABLE_CANCELLED ? DURABLE_ECANCELLED
-                                             : DURABLE_EPENDING;
-    } else {
-        durable_func *fn = durable__registry_find(r.function);
-        const durable_field *rd = fn ? fn->result : NULL;
-        if (!fn)
-            rc = DURABLE_ENOFUNC;
-        else if (size != (rd ? rd->size : 0))
-            rc = DURABLE_ESIZE;
-        else if (rd) {
-            void *tmp = calloc(1, size);
-            durable__arena strings = {0};
-            rc = tmp ? DURABLE_OK : DURABLE_ENOMEM;
-            if (rc == DURABLE_OK)
-                rc = r.result.p ? durable__decode(rd, 1, r.result.p, r.result.n, tmp, &strings)
-                                : DURABLE_ECORRUPT;
-            if (rc == DURABLE_OK) {
-                memcpy(out, tmp, size);
-                durable__arena_free(&rt->result_strings);
-                rt->result_strings = strings;
-            } else {
-                durable__arena_free(&strings);
-            }
-            free(tmp);
-        }
-    }
+    if (rc == DURABLE_OK)
+        rc = result_of_row(rt, &r, out, size);
     durable__row_clear(&r);
     return rc;
 }
@@ -1097,6 +1497,280 @@ DURABLE_API int durable_get_stats(durable_rt *rt, durable_stats *out)
         return DURABLE_EINVAL;
     *out = rt->stats;
     return DURABLE_OK;
+}
+
+DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const durable_retry_policy *p)
+{
+    if (!rt || !function || (p && !policy_valid(p)))
+        return DURABLE_EINVAL;
+    fn_policy **pp = &rt->policies;
+    while (*pp && strcmp((*pp)->function, function) != 0)
+        pp = &(*pp)->next;
+    if (!p) {
+        if (*pp) {
+            fn_policy *dead = *pp;
+            *pp = dead->next;
+            free(dead->function);
+            free(dead);
+        }
+        return DURABLE_OK;
+    }
+    if (!*pp) {
+        fn_policy *n = calloc(1, sizeof *n);
+        if (!n || !(n->function = strdup(function))) {
+            free(n);
+            return DURABLE_ENOMEM;
+        }
+        *pp = n;
+    }
+    (*pp)->p = *p;
+    return DURABLE_OK;
+}
+
+/* ---- signals, cancellation, pause, retry: each one transaction ---- */
+
+/* Read workflow id for a control operation: ENOENT, or EFINISHED when it
+ * has ended (unless `finished_ok`). */
+static int control_get(durable_rt *rt, const char *id, durable__row *r, int finished_ok)
+{
+    int rc = rt->store->ops->get(rt->store, id, r);
+    if (rc == DURABLE_OK && !finished_ok &&
+        (r->status == DURABLE_DONE || r->status == DURABLE_FAILED || r->status == DURABLE_CANCELLED))
+        rc = DURABLE_EFINISHED;
+    if (rc != DURABLE_OK)
+        durable__row_clear(r);
+    return rc;
+}
+
+/* Hand the oldest queued signal of r's awaited name to r, which waits for it. */
+static int deliver(durable_rt *rt, durable__row *r)
+{
+    durable__store *s = rt->store;
+    durable__buf_free(&r->payload);
+    int rc = s->ops->take_signal(s, r->id, r->waiting_on, &r->payload);
+    if (rc == DURABLE_OK)
+        rc = encode_int(1, &r->value);
+    if (rc != DURABLE_OK)
+        return rc;
+    r->ready = 1;
+    r->await_error = 0;
+    r->wait_kind = DURABLE__WAIT_NONE;
+    free(r->waiting_on);
+    r->waiting_on = NULL;
+    r->wake_ms = 0;
+    free(r->owner);
+    r->owner = NULL;
+    r->status = DURABLE_READY;
+    rt->claim_dirty = 1;
+    return s->ops->update(s, r, DURABLE__W_FRAME | DURABLE__W_STATUS | DURABLE__W_TIMER);
+}
+
+struct signal_args {
+    const char *id, *name;
+    const void *data;
+    size_t len;
+};
+
+static int waits_for(const durable__row *r, const char *name)
+{
+    return r->status == DURABLE_WAITING && r->wait_kind == DURABLE__WAIT_SIGNAL && r->waiting_on &&
+           strcmp(r->waiting_on, name) == 0;
+}
+
+static int do_signal(durable_rt *rt, void *p)
+{
+    struct signal_args *a = p;
+    durable__row r;
+    int rc = control_get(rt, a->id, &r, 0);
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = rt->store->ops->put_signal(rt->store, a->id, a->name, a->data, a->len);
+    if (rc == DURABLE_OK && waits_for(&r, a->name))
+        rc = deliver(rt, &r);
+    durable__row_clear(&r);
+    return rc;
+}
+
+DURABLE_API int durable_signal(durable_rt *rt, const char *id, const char *name, const void *data, size_t len)
+{
+    if (!id || !name || !*name || (len && !data))
+        return DURABLE_EINVAL;
+    struct signal_args a = {id, name, data, len};
+    return in_tx(rt, do_signal, &a);
+}
+
+static int do_broadcast(durable_rt *rt, void *p)
+{
+    struct signal_args *a = p;
+    char **ids;
+    size_t n;
+    int count = 0;
+    int rc = rt->store->ops->list(rt->store, 0, a->name, &ids, &n);
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+        durable__row r;
+        rc = control_get(rt, ids[i], &r, 0);
+        if (rc == DURABLE_OK && waits_for(&r, a->name)) {
+            rc = rt->store->ops->put_signal(rt->store, ids[i], a->name, a->data, a->len);
+            if (rc == DURABLE_OK)
+                rc = deliver(rt, &r);
+            count++;
+        }
+        durable__row_clear(&r);
+    }
+    if (rc == DURABLE_OK)
+        durable__ids_free(ids, n);
+    return rc == DURABLE_OK ? count : rc;
+}
+
+DURABLE_API int durable_signal_all(durable_rt *rt, const char *name, const void *data, size_t len)
+{
+    if (!name || !*name || (len && !data))
+        return DURABLE_EINVAL;
+    struct signal_args a = {NULL, name, data, len};
+    return in_tx(rt, do_broadcast, &a);
+}
+
+/* Cancel one unfinished workflow (I3 still holds: children are cancelled by
+ * do_cancel too, and their ends wake nobody who stopped waiting). */
+static int cancel_one(durable_rt *rt, durable__row *r)
+{
+    durable_co *co = co_find(rt, r->id);
+    if (co && co->cancel == 0)
+        co->cancel = 1;
+    if (r->status != DURABLE_WAITING) { /* delivered at its next await */
+        if (r->cancel == 0)
+            r->cancel = 1;
+        return rt->store->ops->update(rt->store, r, DURABLE__W_FLAGS);
+    }
+    /* Waiting: its await returns now, cancelled. */
+    durable_func *fn = durable__registry_find(r->function);
+    const durable_await *aw = fn ? await_of(fn, r->state) : NULL;
+    r->cancel = 2;
+    r->ready = 1;
+    r->await_error = DURABLE_ECANCELLED;
+    durable__buf_free(&r->value);
+    durable__buf_free(&r->payload);
+    r->wait_kind = DURABLE__WAIT_NONE;
+    free(r->waiting_on);
+    r->waiting_on = NULL;
+    r->wake_ms = 0;
+    int rc = rt->store->ops->update(rt->store, r, DURABLE__W_FRAME | DURABLE__W_TIMER);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (aw && !aw->checks_error) /* nothing would look at it: it ends here */
+        return finish_row(rt, r, DURABLE_CANCELLED, DURABLE_ECANCELLED, "cancelled");
+    free(r->owner);
+    r->owner = NULL;
+    r->status = DURABLE_READY;
+    rt->claim_dirty = 1;
+    return rt->store->ops->update(rt->store, r, DURABLE__W_STATUS);
+}
+
+static int do_cancel(durable_rt *rt, void *p)
+{
+    durable__row r;
+    int rc = control_get(rt, p, &r, 0);
+    durable__row_clear(&r);
+    if (rc != DURABLE_OK)
+        return rc;
+    char **ids;
+    size_t n;
+    rc = rt->store->ops->family(rt->store, p, &ids, &n);
+    for (size_t i = n; rc == DURABLE_OK && i-- > 0;) { /* children first */
+        if (rt->store->ops->get(rt->store, ids[i], &r) != DURABLE_OK)
+            continue;
+        if (r.status != DURABLE_DONE && r.status != DURABLE_FAILED && r.status != DURABLE_CANCELLED)
+            rc = cancel_one(rt, &r);
+        durable__row_clear(&r);
+    }
+    if (rc == DURABLE_OK)
+        durable__ids_free(ids, n);
+    return rc;
+}
+
+DURABLE_API int durable_cancel(durable_rt *rt, const char *id)
+{
+    return id ? in_tx(rt, do_cancel, (void *)id) : DURABLE_EINVAL;
+}
+
+struct pause_args {
+    const char *id;
+    int paused;
+};
+
+static int do_pause(durable_rt *rt, void *p)
+{
+    struct pause_args *a = p;
+    durable__row r;
+    int rc = control_get(rt, a->id, &r, 0);
+    if (rc != DURABLE_OK)
+        return rc;
+    r.paused = a->paused;
+    rc = rt->store->ops->update(rt->store, &r, DURABLE__W_FLAGS);
+    if (rc == DURABLE_OK && a->paused && r.owner) { /* nobody runs it now */
+        free(r.owner);
+        r.owner = NULL;
+        rc = rt->store->ops->update(rt->store, &r, DURABLE__W_STATUS);
+    }
+    durable_co *co = co_find(rt, a->id);
+    if (rc == DURABLE_OK && co && a->paused) {
+        if (rt->qhead == co)
+            rt->qhead = co->qnext;
+        for (durable_co *q = rt->qhead; q; q = q->qnext)
+            if (q->qnext == co)
+                q->qnext = co->qnext;
+        if (rt->qtail == co) {
+            rt->qtail = rt->qhead;
+            while (rt->qtail && rt->qtail->qnext)
+                rt->qtail = rt->qtail->qnext;
+        }
+        co_drop(rt, co);
+    }
+    rt->claim_dirty = 1;
+    durable__row_clear(&r);
+    return rc;
+}
+
+DURABLE_API int durable_pause(durable_rt *rt, const char *id)
+{
+    struct pause_args a = {id, 1};
+    return id ? in_tx(rt, do_pause, &a) : DURABLE_EINVAL;
+}
+
+DURABLE_API int durable_resume(durable_rt *rt, const char *id)
+{
+    struct pause_args a = {id, 0};
+    return id ? in_tx(rt, do_pause, &a) : DURABLE_EINVAL;
+}
+
+static int do_retry(durable_rt *rt, void *p)
+{
+    durable__row r;
+    int rc = control_get(rt, p, &r, 1);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (r.status != DURABLE_FAILED) {
+        durable__row_clear(&r);
+        return DURABLE_ENOTFAILED;
+    }
+    r.ready = 0; /* the await where it failed is issued again, attempts anew */
+    r.attempt = 0;
+    r.await_error = 0;
+    r.status = DURABLE_READY;
+    r.error_code = 0;
+    free(r.error);
+    r.error = NULL;
+    free(r.owner);
+    r.owner = NULL;
+    rc = rt->store->ops->update(rt->store, &r, DURABLE__W_FRAME | DURABLE__W_STATUS);
+    rt->claim_dirty = 1;
+    durable__row_clear(&r);
+    return rc;
+}
+
+DURABLE_API int durable_retry(durable_rt *rt, const char *id)
+{
+    return id ? in_tx(rt, do_retry, (void *)id) : DURABLE_EINVAL;
 }
 
 /* ------------------------------------------------------------------------
@@ -1156,6 +1830,51 @@ DURABLE_API int durable_step_attempt(void)
     return co && co->in_step ? co->attempt + 1 : 0;
 }
 
+DURABLE_API int durable_next_retry(const durable_retry_policy *p)
+{
+    durable_co *co = current;
+    if (!co || !p || !policy_valid(p))
+        return DURABLE_EINVAL;
+    co->next_policy = *p;
+    co->has_next_policy = 1;
+    return DURABLE_OK;
+}
+
+DURABLE_API const void *durable_signal_data(size_t *len)
+{
+    durable_co *co = current;
+    if (len)
+        *len = co && co->payload.p ? co->payload.n : 0;
+    return co && co->payload.p && co->payload.n + 1 <= co->payload.cap ? co->payload.p : NULL;
+}
+
+DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
+{
+    durable_co *co = current;
+    if (!co || h < 0 || (size && !out))
+        return DURABLE_EINVAL;
+    durable__row r;
+    int rc = co->rt->store->ops->get_spawned(co->rt->store, co->id, h, &r);
+    if (rc == DURABLE_OK)
+        rc = result_of_row(co->rt, &r, out, size);
+    durable__row_clear(&r);
+    return rc;
+}
+
+DURABLE_API struct sqlite3 *durable_sqlite(void)
+{
+    durable_co *co = current;
+    if (!co || !co->in_step)
+        return NULL;
+    void *db = durable__store_sqlite_handle(co->rt->store);
+    if (!db || begin_tx(co->rt) != DURABLE_OK)
+        return NULL;
+    if (!co->savepoint && co->rt->store->ops->savepoint(co->rt->store, 0) != DURABLE_OK)
+        return NULL;
+    co->savepoint = 1;
+    return db;
+}
+
 DURABLE_API int durable_sleep(double seconds)
 {
     (void)seconds;
@@ -1165,6 +1884,29 @@ DURABLE_API int durable_sleep(double seconds)
 DURABLE_API int durable_sleep_until(int64_t unix_ms)
 {
     (void)unix_ms;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_wait_signal(const char *name, double timeout_seconds)
+{
+    (void)name;
+    (void)timeout_seconds;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_spawn(durable_call call)
+{
+    (void)call;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_all(void)
+{
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_any(void)
+{
     return DURABLE_EAWAIT;
 }
 
@@ -1184,10 +1926,11 @@ DURABLE_API const void *durable__args(durable_co *co)
 
 DURABLE_API int durable__begin(durable_co *co, int id)
 {
-    if (!co)
-        return 1;
-    if (id < 1 || (uint32_t)id > co->fn->nawaits) {
-        co->bad = 1;
+    if (!co || co != current || co->req != REQ_NONE)
+        return 1; /* the request that follows reports the misuse */
+    const durable_await *aw = await_of(co->fn, id);
+    if (!aw) {
+        set_fail(co, DURABLE_ESTATE, "await id out of range");
         return 1;
     }
     if (co->state == id && co->ready) {
@@ -1199,32 +1942,55 @@ DURABLE_API int durable__begin(durable_co *co, int id)
         co->state = id;
         co->attempt = 0;
         co->await_seq = co->seq;
+        free(co->policy);
+        co->policy = co->has_next_policy ? policy_text(&co->next_policy) : NULL;
+        co->has_next_policy = 0;
     }
-    co->in_step = co->fn->awaits[id - 1].kind == DURABLE_AWAIT_STEP;
+    if (co->cancel == 1) { /* cancellation is delivered at this await */
+        co->cancel = 2;
+        co->cur_error = DURABLE_ECANCELLED;
+        co_load_state(co, NULL, NULL); /* its value: zeroes */
+        return 0;
+    }
+    co->in_step = aw->kind == DURABLE_AWAIT_STEP;
     co->failed = 0;
     return 1;
 }
 
-DURABLE_API void durable__take(durable_co *co, void *dst, size_t size)
+DURABLE_API int durable__take(durable_co *co, void *dst, size_t size)
 {
-    if (!dst || !size)
-        return;
-    if (co && co->value && co->value_size == size)
-        memcpy(dst, co->value, size);
-    else
-        memset(dst, 0, size);
+    if (dst && size) {
+        if (co && co->value && co->value_size == size)
+            memcpy(dst, co->value, size);
+        else
+            memset(dst, 0, size);
+    }
+    if (!co || co != current || !co->cur_error)
+        return 0;
+    const durable_await *aw = await_of(co->fn, co->state);
+    if (aw && aw->checks_error)
+        return 0;
+    /* A failure nobody looks at ends the workflow, like an uncaught exception. */
+    char msg[200];
+    snprintf(msg, sizeof msg, "await %d (%s, line %u) failed: %s", co->state, aw ? aw->callee : "?",
+             aw ? aw->line : 0, durable_strerror(co->cur_error));
+    set_fail(co, co->cur_error, msg);
+    return DURABLE__STOP;
 }
 
-/* Common checks of the durable__X requests. */
+/* Common checks of the durable__X requests, and the frame's encoding. */
 static int issue(durable_co *co, int kind)
 {
     if (!co || co != current)
         return DURABLE_EINVAL;
-    if (co->bad || co->state < 1 || co->req != REQ_NONE) {
+    if (co->req == REQ_FAIL)
+        return co->fail_code;
+    const durable_await *aw = await_of(co->fn, co->state);
+    if (co->req != REQ_NONE || !aw) {
         set_fail(co, DURABLE_ESTATE, "await issued outside the state it belongs to");
         return DURABLE_ESTATE;
     }
-    if (kind && co->fn->awaits[co->state - 1].kind != kind) {
+    if (kind && aw->kind != kind) {
         set_fail(co, DURABLE_ESTATE, "await issued with a kind its descriptor does not have");
         return DURABLE_ESTATE;
     }
@@ -1242,14 +2008,24 @@ DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
     if (rc != DURABLE_OK)
         return rc;
     co->in_step = 0;
+    if (co->savepoint) { /* a transactional step: keep or undo what it wrote */
+        co->savepoint = 0;
+        rc = co->rt->store->ops->savepoint(co->rt->store, co->failed ? 2 : 1);
+        if (rc != DURABLE_OK) {
+            set_fail(co, rc, "the step's transaction could not be closed");
+            return rc;
+        }
+    }
     const durable_field *vd = await_value(co->fn, co->state);
     if (size != (vd ? vd->size : 0) || (size && !value)) {
         set_fail(co, DURABLE_ESIZE, "step value size does not match its descriptor");
         return DURABLE_ESIZE;
     }
     co->req = REQ_STEP;
-    if (co->failed)
-        return DURABLE__SUSPEND; /* the value is discarded */
+    if (co->failed) {
+        co->req_value.n = 0; /* the value is discarded */
+        return DURABLE__SUSPEND;
+    }
     rc = durable__encode(vd, vd ? 1 : 0, value, &co->req_value);
     if (rc != DURABLE_OK) {
         set_fail(co, rc, "step value could not be encoded");
@@ -1258,9 +2034,9 @@ DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
     return DURABLE__SUSPEND;
 }
 
-DURABLE_API int durable__call(durable_co *co, durable_func *fn, const void *args, size_t size)
+static int request_child(durable_co *co, durable_func *fn, const void *args, size_t size, int kind, int req)
 {
-    int rc = issue(co, DURABLE_AWAIT_CHILD);
+    int rc = issue(co, kind);
     if (rc != DURABLE_OK)
         return rc;
     if (!fn || !durable__registry_has(fn)) {
@@ -1276,36 +2052,93 @@ DURABLE_API int durable__call(durable_co *co, durable_func *fn, const void *args
         set_fail(co, rc, "child arguments could not be encoded");
         return rc;
     }
-    co->req = REQ_CALL;
+    co->req = req;
     co->call_fn = fn;
     return DURABLE__SUSPEND;
 }
 
-DURABLE_API int durable__sleep_until(durable_co *co, int64_t unix_ms)
+DURABLE_API int durable__call(durable_co *co, durable_func *fn, const void *args, size_t size)
+{
+    return request_child(co, fn, args, size, DURABLE_AWAIT_CHILD, REQ_CALL);
+}
+
+DURABLE_API int durable__spawn(durable_co *co, durable_call call)
+{
+    return request_child(co, call.fn, call.args, call.size, DURABLE_AWAIT_RUNTIME, REQ_SPAWN);
+}
+
+static int request_simple(durable_co *co, int req)
 {
     int rc = issue(co, DURABLE_AWAIT_RUNTIME);
     if (rc != DURABLE_OK)
         return rc;
-    co->req = REQ_SLEEP;
-    co->req_wake = unix_ms > 0 ? unix_ms : 1;
+    co->req = req;
     return DURABLE__SUSPEND;
+}
+
+DURABLE_API int durable__all(durable_co *co)
+{
+    return request_simple(co, REQ_ALL);
+}
+
+DURABLE_API int durable__any(durable_co *co)
+{
+    return request_simple(co, REQ_ANY);
+}
+
+static int64_t after_ms(durable_co *co, double seconds)
+{
+    double ms = seconds * 1000.0;
+    if (!(ms > 0)) /* negative and NaN: no wait */
+        ms = 0;
+    if (ms > 1e15)
+        ms = 1e15;
+    return now_ms(co->rt) + (int64_t)ms;
+}
+
+DURABLE_API int durable__sleep_until(durable_co *co, int64_t unix_ms)
+{
+    int rc = request_simple(co, REQ_SLEEP);
+    if (rc == DURABLE__SUSPEND)
+        co->req_wake = unix_ms > 0 ? unix_ms : 1;
+    return rc;
 }
 
 DURABLE_API int durable__sleep(durable_co *co, double seconds)
 {
     if (!co)
         return DURABLE_EINVAL;
-    double ms = seconds * 1000.0;
-    if (!(ms > 0)) /* negative and NaN: no wait */
-        ms = 0;
-    if (ms > 1e15)
-        ms = 1e15;
-    return durable__sleep_until(co, now_ms(co->rt) + (int64_t)ms);
+    return durable__sleep_until(co, after_ms(co, seconds));
+}
+
+DURABLE_API int durable__wait_signal(durable_co *co, const char *name, double timeout_seconds)
+{
+    if (!co)
+        return DURABLE_EINVAL;
+    if (!name || !*name) {
+        set_fail(co, DURABLE_EINVAL, "durable_wait_signal needs a name");
+        return DURABLE_EINVAL;
+    }
+    int rc = request_simple(co, REQ_SIGNAL);
+    if (rc != DURABLE__SUSPEND)
+        return rc;
+    free(co->req_name);
+    co->req_name = strdup(name);
+    if (!co->req_name) {
+        set_fail(co, DURABLE_ENOMEM, NULL);
+        return DURABLE_ENOMEM;
+    }
+    co->req_wake = timeout_seconds < 0 ? 0 : after_ms(co, timeout_seconds);
+    return rc;
 }
 
 DURABLE_API int durable__return(durable_co *co, const void *value, size_t size)
 {
-    if (!co || co != current || co->req != REQ_NONE)
+    if (!co || co != current)
+        return DURABLE_EINVAL;
+    if (co->req == REQ_FAIL)
+        return co->fail_code;
+    if (co->req != REQ_NONE)
         return DURABLE_EINVAL;
     const durable_field *rd = co->fn->result;
     if (size != (rd ? rd->size : 0) || (size && !value)) {

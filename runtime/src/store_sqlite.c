@@ -34,49 +34,104 @@
 enum {
     S_PUT_SCHEMA, S_PUT_FIELD, S_PUT_AWAIT,
     S_INSERT_WF, S_INSERT_FRAME,
-    S_SET_STATUS, S_SET_FRAME, S_SET_TIMER, S_DEL_TIMER, S_SET_RESULT, S_DEL_FRAME,
-    S_WAKE_FRAME, S_WAKE_STATUS,
-    S_APPEND, S_GET, S_SCAN,
-    S_BEGIN, S_COMMIT, S_ROLLBACK,
-    S_COUNT
+    S_SET_STATUS, S_SET_FRAME, S_GET_FLAGS, S_SET_FLAGS, S_SET_COLLECTED, S_SET_TIMER, S_DEL_TIMER, S_SET_RESULT, S_DEL_FRAME,
+    S_APPEND, S_GET, S_GET_SPAWNED, S_LIST_STATUS, S_LIST_WAITING, S_FAMILY, S_SPAWNS, S_SPAWN_NEXT,
+    S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
+    S_BEAT, S_WORKERS, S_DROP_WORKER, S_RELEASE,
+    S_PUT_SIGNAL, S_TAKE_SIGNAL, S_META_GET, S_META_SET,
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
+    S_COUNT_OF_STATEMENTS
 };
 
-#define ROW_SELECT                                                                              \
-    "SELECT w.id, w.function, w.parent, w.status, w.error_code, w.error, w.args, w.result,"   \
-    " f.fingerprint, f.state, f.ready, f.await_error, f.attempt, f.seq, f.await_seq,"         \
-    " f.frame, f.value, t.due_ms"                                                           \
-    " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"              \
+#define ROW_SELECT                                                                                  \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.collected, w.status, w.owner, w.error_code," \
+    " w.error, w.args, w.result, f.fingerprint, f.state, f.ready, f.await_error, f.attempt, f.seq,"  \
+    " f.await_seq, f.wait_kind, f.waiting_on, f.cancel, f.paused, f.policy, f.frame, f.value,"      \
+    " f.payload, t.due_ms"                                                                          \
+    " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"                     \
     " LEFT JOIN durable_timers t ON t.workflow = w.id"
 
-static const char *const sql_text[S_COUNT] = {
+/* A row is claimable by ?1 at time ?2 when it is ready, not paused, and not
+ * held by another worker whose lease still runs. */
+#define CLAIMABLE                                                                                     \
+    "w.status = 'ready' AND (w.owner IS NULL OR w.owner = ?1"                                         \
+    " OR w.owner NOT IN (SELECT id FROM durable_workers WHERE lease_ms >= ?2))"                       \
+    " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)"
+#define DUE_TIMERS                                                                                    \
+    "SELECT t.workflow FROM durable_timers t WHERE t.due_ms <= ?1"                                    \
+    " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)"
+#define UNFINISHED "('ready', 'waiting', 'held')"
+
+static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_PUT_SCHEMA] = "INSERT OR IGNORE INTO durable_schemas(fingerprint, function, file, frame_size,"
                      " args_size, codec) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_PUT_FIELD] = "INSERT INTO durable_schema_fields(fingerprint, role, idx, parent, name, type, kind,"
                     " offset, size, count, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_PUT_AWAIT] = "INSERT INTO durable_schema_awaits(fingerprint, id, kind, callee, line, value_type,"
                     " value_kind, value_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, status, args, created_ms,"
-                    " updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, spawn_idx, status, args,"
+                    " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
     [S_INSERT_FRAME] = "INSERT INTO durable_frames(workflow, fingerprint, state, ready, await_error,"
-                       " attempt, seq, await_seq, frame, value) VALUES (?1, ?2, 0, 0, 0, 0, 0, 0, NULL, NULL)",
-    [S_SET_STATUS] = "UPDATE durable_workflows SET status = ?2, error_code = ?3, error = ?4,"
-                     " updated_ms = ?5 WHERE id = ?1",
+                       " attempt, seq, await_seq) VALUES (?1, ?2, 0, 0, 0, 0, 0, 0)",
+    [S_SET_STATUS] = "UPDATE durable_workflows SET status = ?2, owner = ?3, error_code = ?4, error = ?5,"
+                     " updated_ms = ?6 WHERE id = ?1",
     [S_SET_FRAME] = "UPDATE durable_frames SET fingerprint = ?2, state = ?3, ready = ?4, await_error = ?5,"
-                    " attempt = ?6, seq = ?7, await_seq = ?8, frame = ?9, value = ?10 WHERE workflow = ?1",
+                    " attempt = ?6, seq = ?7, await_seq = ?8, wait_kind = ?9, waiting_on = ?10,"
+                    " cancel = max(cancel, ?11), policy = ?12, frame = ?13, value = ?14, payload = ?15"
+                    " WHERE workflow = ?1",
+    [S_GET_FLAGS] = "SELECT cancel, paused FROM durable_frames WHERE workflow = ?1",
+    [S_SET_FLAGS] = "UPDATE durable_frames SET paused = ?2, cancel = ?3 WHERE workflow = ?1",
+    [S_SET_COLLECTED] = "UPDATE durable_workflows SET collected = ?2 WHERE id = ?1",
     [S_SET_TIMER] = "INSERT OR REPLACE INTO durable_timers(workflow, due_ms) VALUES (?1, ?2)",
     [S_DEL_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
     [S_SET_RESULT] = "UPDATE durable_workflows SET result = ?2 WHERE id = ?1",
     [S_DEL_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
-    [S_WAKE_FRAME] = "UPDATE durable_frames SET ready = 1, await_error = ?2, value = ?3 WHERE workflow = ?1",
-    [S_WAKE_STATUS] = "UPDATE durable_workflows SET status = 'ready', updated_ms = ?2"
-                      " WHERE id = ?1 AND status = 'waiting'",
-    [S_APPEND] = "INSERT INTO durable_history(workflow, checkpoint, await_id, event, attempt, error_code,"
-                 " detail, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_APPEND] = "INSERT INTO durable_history(workflow, checkpoint, await_id, event, attempt,"
+                 " error_code, detail, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_GET] = ROW_SELECT " WHERE w.id = ?1",
-    [S_SCAN] = ROW_SELECT " WHERE w.status IN ('ready', 'waiting', 'held') ORDER BY w.rowid",
+    [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = ?1 AND w.spawn_idx = ?2",
+    [S_LIST_STATUS] = "SELECT id FROM durable_workflows WHERE status = ?1 ORDER BY rowid",
+    [S_LIST_WAITING] = "SELECT w.id FROM durable_workflows w JOIN durable_frames f ON f.workflow = w.id"
+                       " WHERE w.status = 'waiting' AND f.wait_kind = 4 AND f.waiting_on = ?1 ORDER BY w.rowid",
+    [S_FAMILY] = "WITH RECURSIVE t(id, depth) AS (SELECT ?1, 0 UNION ALL"
+                 " SELECT w.id, t.depth + 1 FROM durable_workflows w JOIN t ON w.parent = t.id)"
+                 " SELECT t.id FROM t JOIN durable_workflows w ON w.id = t.id"
+                 " WHERE w.status IN " UNFINISHED " ORDER BY t.depth",
+    [S_SPAWNS] = "SELECT count(*), total(status IN " UNFINISHED "), total(status IN ('failed', 'cancelled'))"
+                 " FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL",
+    [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL"
+                     " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
+                     " ORDER BY updated_ms, spawn_idx LIMIT 1",
+    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = 'ready', owner = NULL, updated_ms = ?1"
+                      " WHERE status = 'waiting' AND id IN (" DUE_TIMERS ")",
+    /* A due sleep or signal timeout completes its await with value 0; a due
+     * step retry leaves ready = 0 so the step is issued again. */
+    [S_FIRE_FRAMES] = "UPDATE durable_frames SET ready = (attempt = 0), wait_kind = 0, waiting_on = NULL,"
+                      " value = NULL, payload = NULL WHERE workflow IN (" DUE_TIMERS ")",
+    [S_FIRE_DELETE] = "DELETE FROM durable_timers WHERE workflow IN (" DUE_TIMERS ")",
+    [S_CLAIM] = "UPDATE durable_workflows SET owner = ?1 WHERE rowid IN"
+                " (SELECT w.rowid FROM durable_workflows w WHERE " CLAIMABLE " ORDER BY w.rowid LIMIT ?3)"
+                " RETURNING id",
+    [S_HAS_WORK] = "SELECT EXISTS (SELECT 1 FROM durable_workflows w WHERE " CLAIMABLE ")"
+                   " OR EXISTS (SELECT 1 FROM durable_timers t WHERE t.due_ms <= ?2 AND NOT EXISTS"
+                   " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused))",
+    [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable_timers t WHERE NOT EXISTS"
+                   " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)",
+    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN ('ready', 'waiting')",
+    [S_BEAT] = "INSERT INTO durable_workers(id, lease_ms) VALUES (?1, ?2)"
+               " ON CONFLICT(id) DO UPDATE SET lease_ms = excluded.lease_ms",
+    [S_WORKERS] = "SELECT id FROM durable_workers WHERE lease_ms >= ?1",
+    [S_DROP_WORKER] = "DELETE FROM durable_workers WHERE id = ?1",
+    [S_RELEASE] = "UPDATE durable_workflows SET owner = NULL WHERE owner = ?1",
+    [S_PUT_SIGNAL] = "INSERT INTO durable_signals(workflow, name, data, sent_ms) VALUES (?1, ?2, ?3, ?4)",
+    [S_TAKE_SIGNAL] = "DELETE FROM durable_signals WHERE seq = (SELECT min(seq) FROM durable_signals"
+                      " WHERE workflow = ?1 AND name = ?2) RETURNING data",
+    [S_META_GET] = "SELECT value FROM durable_meta WHERE key = ?1",
+    [S_META_SET] = "INSERT OR REPLACE INTO durable_meta(key, value) VALUES (?1, ?2)",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
+    [S_DATA_VERSION] = "PRAGMA data_version",
 };
 
 static const char schema_sql[] =
@@ -91,8 +146,9 @@ static const char schema_sql[] =
     " kind INTEGER NOT NULL, callee TEXT, line INTEGER, value_type TEXT, value_kind INTEGER,"
     " value_size INTEGER, PRIMARY KEY(fingerprint, id));"
     "CREATE TABLE IF NOT EXISTS durable_workflows(id TEXT PRIMARY KEY, function TEXT NOT NULL,"
-    " parent TEXT, status TEXT NOT NULL, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0,"
-    " error TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    " parent TEXT, spawn_idx INTEGER, collected INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,"
+    " owner TEXT, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0, error TEXT,"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS durable_workflows_status ON durable_workflows(status);"
     "CREATE INDEX IF NOT EXISTS durable_workflows_parent ON durable_workflows(parent);"
     /* Frames and history are WITHOUT ROWID tables keyed by workflow: a
@@ -100,10 +156,15 @@ static const char schema_sql[] =
      * leaf, two pages per await in the WAL (docs/performance.md). */
     "CREATE TABLE IF NOT EXISTS durable_frames(workflow TEXT PRIMARY KEY, fingerprint INTEGER NOT NULL,"
     " state INTEGER NOT NULL, ready INTEGER NOT NULL, await_error INTEGER NOT NULL,"
-    " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL, frame BLOB, value BLOB)"
-    " WITHOUT ROWID;"
+    " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL,"
+    " wait_kind INTEGER NOT NULL DEFAULT 0, waiting_on TEXT, cancel INTEGER NOT NULL DEFAULT 0,"
+    " paused INTEGER NOT NULL DEFAULT 0, policy TEXT, frame BLOB, value BLOB, payload BLOB) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS durable_timers(workflow TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS durable_timers_due ON durable_timers(due_ms);"
+    "CREATE TABLE IF NOT EXISTS durable_signals(seq INTEGER PRIMARY KEY, workflow TEXT NOT NULL,"
+    " name TEXT NOT NULL, data BLOB, sent_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS durable_signals_target ON durable_signals(workflow, name, seq);"
+    "CREATE TABLE IF NOT EXISTS durable_workers(id TEXT PRIMARY KEY, lease_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS durable_history(workflow TEXT NOT NULL, checkpoint INTEGER NOT NULL,"
     " await_id INTEGER NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
     " error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL,"
@@ -112,7 +173,8 @@ static const char schema_sql[] =
 typedef struct sqlite_store {
     durable__store base;
     sqlite3 *db;
-    sqlite3_stmt *st[S_COUNT];
+    sqlite3_stmt *st[S_COUNT_OF_STATEMENTS];
+    int64_t data_version;
     durable_options opts;
 } sqlite_store;
 
@@ -334,7 +396,7 @@ static void sq_close(durable__store *base)
     sqlite_store *s = (sqlite_store *)base;
     if (!s)
         return;
-    for (int i = 0; i < S_COUNT; i++)
+    for (int i = 0; i < S_COUNT_OF_STATEMENTS; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
     free(s);
@@ -368,7 +430,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
                                                                  : "PRAGMA synchronous = FULL");
     if (rc == DURABLE_OK && (is_new || fresh))
         rc = initialise(s->db);
-    for (int i = 0; rc == DURABLE_OK && i < S_COUNT; i++)
+    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++)
         rc = map_rc(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL));
     if (rc != DURABLE_OK) {
         sq_close(&s->base);
@@ -477,9 +539,11 @@ static int sq_insert(durable__store *base, const durable__row *r)
     bind_text(st, 1, r->id);
     bind_text(st, 2, r->function);
     bind_text(st, 3, r->parent);
-    bind_text(st, 4, status_text(r->status));
-    bind_buf(st, 5, &r->args);
-    sqlite3_bind_int64(st, 6, now_ms(s));
+    if (r->spawn_idx >= 0)
+        sqlite3_bind_int(st, 4, r->spawn_idx);
+    bind_text(st, 5, status_text(r->status));
+    bind_buf(st, 6, &r->args);
+    sqlite3_bind_int64(st, 7, now_ms(s));
     int rc = step_done(st);
     if (rc != DURABLE_OK)
         return rc;
@@ -489,7 +553,15 @@ static int sq_insert(durable__store *base, const durable__row *r)
     return step_done(st);
 }
 
-static int sq_update(durable__store *base, const durable__row *r, int what)
+/* Run one statement that affects the row `id` only. */
+static int by_id(sqlite_store *s, int which, const char *id)
+{
+    sqlite3_stmt *st = s->st[which];
+    bind_text(st, 1, id);
+    return step_done(st);
+}
+
+static int sq_update(durable__store *base, durable__row *r, int what)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st;
@@ -498,9 +570,10 @@ static int sq_update(durable__store *base, const durable__row *r, int what)
         st = s->st[S_SET_STATUS];
         bind_text(st, 1, r->id);
         bind_text(st, 2, status_text(r->status));
-        sqlite3_bind_int(st, 3, r->error_code);
-        bind_text(st, 4, r->error);
-        sqlite3_bind_int64(st, 5, now_ms(s));
+        bind_text(st, 3, r->owner);
+        sqlite3_bind_int(st, 4, r->error_code);
+        bind_text(st, 5, r->error);
+        sqlite3_bind_int64(st, 6, now_ms(s));
         rc = step_done(st);
     }
     if (rc == DURABLE_OK && (what & DURABLE__W_FRAME)) {
@@ -513,46 +586,49 @@ static int sq_update(durable__store *base, const durable__row *r, int what)
         sqlite3_bind_int(st, 6, r->attempt);
         sqlite3_bind_int64(st, 7, (sqlite3_int64)r->seq);
         sqlite3_bind_int64(st, 8, (sqlite3_int64)r->await_seq);
-        bind_buf(st, 9, &r->frame);
-        bind_buf(st, 10, &r->value);
+        sqlite3_bind_int(st, 9, r->wait_kind);
+        bind_text(st, 10, r->waiting_on);
+        sqlite3_bind_int(st, 11, r->cancel);
+        bind_text(st, 12, r->policy);
+        bind_buf(st, 13, &r->frame);
+        bind_buf(st, 14, &r->value);
+        bind_buf(st, 15, &r->payload);
         rc = step_done(st);
     }
-    if (rc == DURABLE_OK && (what & DURABLE__W_TIMER)) {
-        st = s->st[r->wake_ms > 0 ? S_SET_TIMER : S_DEL_TIMER];
+    if (rc == DURABLE_OK && (what & DURABLE__W_FLAGS)) {
+        st = s->st[S_SET_FLAGS];
         bind_text(st, 1, r->id);
-        if (r->wake_ms > 0)
-            sqlite3_bind_int64(st, 2, r->wake_ms);
+        sqlite3_bind_int(st, 2, r->paused);
+        sqlite3_bind_int(st, 3, r->cancel);
         rc = step_done(st);
+        if (rc == DURABLE_OK) {
+            st = s->st[S_SET_COLLECTED];
+            bind_text(st, 1, r->id);
+            sqlite3_bind_int(st, 2, r->collected);
+            rc = step_done(st);
+        }
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_TIMER)) {
+        if (r->wake_ms > 0) {
+            st = s->st[S_SET_TIMER];
+            bind_text(st, 1, r->id);
+            sqlite3_bind_int64(st, 2, r->wake_ms);
+            rc = step_done(st);
+        } else {
+            rc = by_id(s, S_DEL_TIMER, r->id);
+        }
     }
     if (rc == DURABLE_OK && (what & DURABLE__W_RESULT)) {
         st = s->st[S_SET_RESULT];
         bind_text(st, 1, r->id);
         bind_buf(st, 2, &r->result);
         rc = step_done(st);
-        static const int cleanup[] = {S_DEL_TIMER, S_DEL_FRAME};
-        for (size_t k = 0; rc == DURABLE_OK && k < sizeof cleanup / sizeof *cleanup; k++) {
-            st = s->st[cleanup[k]];
-            bind_text(st, 1, r->id);
-            rc = step_done(st);
-        }
+        if (rc == DURABLE_OK)
+            rc = by_id(s, S_DEL_TIMER, r->id);
+        if (rc == DURABLE_OK)
+            rc = by_id(s, S_DEL_FRAME, r->id);
     }
     return rc;
-}
-
-static int sq_wake_parent(durable__store *base, const char *parent, int await_error, const durable__buf *value)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = s->st[S_WAKE_FRAME];
-    bind_text(st, 1, parent);
-    sqlite3_bind_int(st, 2, await_error);
-    bind_buf(st, 3, value);
-    int rc = step_done(st);
-    if (rc != DURABLE_OK)
-        return rc;
-    st = s->st[S_WAKE_STATUS];
-    bind_text(st, 1, parent);
-    sqlite3_bind_int64(st, 2, now_ms(s));
-    return step_done(st);
 }
 
 static int sq_append(durable__store *base, const durable__event *e)
@@ -595,31 +671,53 @@ static int read_row(sqlite3_stmt *st, durable__row *r)
     r->id = col_strdup(st, 0);
     r->function = col_strdup(st, 1);
     r->parent = col_strdup(st, 2);
-    r->status = status_parse((const char *)sqlite3_column_text(st, 3));
-    r->error_code = sqlite3_column_int(st, 4);
-    r->error = col_strdup(st, 5);
+    r->spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
+    r->collected = sqlite3_column_int(st, 4);
+    r->status = status_parse((const char *)sqlite3_column_text(st, 5));
+    r->owner = col_strdup(st, 6);
+    r->error_code = sqlite3_column_int(st, 7);
+    r->error = col_strdup(st, 8);
     int rc = DURABLE_OK;
-    if (!r->id || !r->function || !r->status)
-        rc = r->id && r->function ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
+    if (!r->id || !r->function)
+        rc = DURABLE_ENOMEM;
+    else if (!r->status)
+        rc = DURABLE_ECORRUPT;
     if (rc == DURABLE_OK)
-        rc = col_buf(st, 6, &r->args);
+        rc = col_buf(st, 9, &r->args);
     if (rc == DURABLE_OK)
-        rc = col_buf(st, 7, &r->result);
-    r->fingerprint = (uint64_t)sqlite3_column_int64(st, 8);
-    r->state = sqlite3_column_int(st, 9);
-    r->ready = sqlite3_column_int(st, 10);
-    r->await_error = sqlite3_column_int(st, 11);
-    r->attempt = sqlite3_column_int(st, 12);
-    r->seq = (uint64_t)sqlite3_column_int64(st, 13);
-    r->await_seq = (uint64_t)sqlite3_column_int64(st, 14);
+        rc = col_buf(st, 10, &r->result);
+    r->fingerprint = (uint64_t)sqlite3_column_int64(st, 11);
+    r->state = sqlite3_column_int(st, 12);
+    r->ready = sqlite3_column_int(st, 13);
+    r->await_error = sqlite3_column_int(st, 14);
+    r->attempt = sqlite3_column_int(st, 15);
+    r->seq = (uint64_t)sqlite3_column_int64(st, 16);
+    r->await_seq = (uint64_t)sqlite3_column_int64(st, 17);
+    r->wait_kind = sqlite3_column_int(st, 18);
+    r->waiting_on = col_strdup(st, 19);
+    r->cancel = sqlite3_column_int(st, 20);
+    r->paused = sqlite3_column_int(st, 21);
+    r->policy = col_strdup(st, 22);
     if (rc == DURABLE_OK)
-        rc = col_buf(st, 15, &r->frame);
+        rc = col_buf(st, 23, &r->frame);
     if (rc == DURABLE_OK)
-        rc = col_buf(st, 16, &r->value);
-    r->wake_ms = sqlite3_column_int64(st, 17);
+        rc = col_buf(st, 24, &r->value);
+    if (rc == DURABLE_OK)
+        rc = col_buf(st, 25, &r->payload);
+    r->wake_ms = sqlite3_column_int64(st, 26);
     if (rc != DURABLE_OK)
         durable__row_clear(r);
     return rc;
+}
+
+/* Read the one row a bound ROW_SELECT statement finds. */
+static int get_row(sqlite3_stmt *st, durable__row *out)
+{
+    int rc = sqlite3_step(st);
+    int ret = rc == SQLITE_ROW ? read_row(st, out) : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return ret;
 }
 
 static int sq_get(durable__store *base, const char *id, durable__row *out)
@@ -628,31 +726,286 @@ static int sq_get(durable__store *base, const char *id, durable__row *out)
     sqlite3_stmt *st = s->st[S_GET];
     memset(out, 0, sizeof *out); /* empty on every failure: callers may clear it */
     bind_text(st, 1, id);
+    return get_row(st, out);
+}
+
+static int sq_get_spawned(durable__store *base, const char *parent, int h, durable__row *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_GET_SPAWNED];
+    memset(out, 0, sizeof *out);
+    bind_text(st, 1, parent);
+    sqlite3_bind_int(st, 2, h);
+    return get_row(st, out);
+}
+
+static int sq_flags(durable__store *base, const char *id, int *cancel, int *paused)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_GET_FLAGS];
+    bind_text(st, 1, id);
     int rc = sqlite3_step(st);
-    int ret = rc == SQLITE_ROW ? read_row(st, out) : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+    if (rc == SQLITE_ROW) {
+        *cancel = sqlite3_column_int(st, 0);
+        *paused = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? DURABLE_OK : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+}
+
+static int sq_savepoint(durable__store *base, int op)
+{
+    static const char *const sql[] = {"SAVEPOINT durable_step", "RELEASE durable_step",
+                                      "ROLLBACK TO durable_step; RELEASE durable_step"};
+    return op >= 0 && op <= 2 ? exec(((sqlite_store *)base)->db, sql[op]) : DURABLE_EINVAL;
+}
+
+void durable__ids_free(char **ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+}
+
+/* Step a bound statement to its end, collecting column 0 of each row. */
+static int collect_ids(sqlite3_stmt *st, char ***ids, size_t *n)
+{
+    size_t cap = 0;
+    int rc, ret = DURABLE_OK;
+    *ids = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **v = realloc(*ids, nc * sizeof *v);
+            if (!v) {
+                ret = DURABLE_ENOMEM;
+                break;
+            }
+            *ids = v;
+            cap = nc;
+        }
+        char *id = col_strdup(st, 0);
+        if (!id) {
+            ret = DURABLE_ENOMEM;
+            break;
+        }
+        (*ids)[(*n)++] = id;
+    }
+    if (ret == DURABLE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (ret != DURABLE_OK) {
+        durable__ids_free(*ids, *n);
+        *ids = NULL;
+        *n = 0;
+    }
+    return ret;
+}
+
+static int sq_list(durable__store *base, int status, const char *name, char ***ids, size_t *n)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[name ? S_LIST_WAITING : S_LIST_STATUS];
+    bind_text(st, 1, name ? name : status_text(status));
+    return collect_ids(st, ids, n);
+}
+
+static int sq_family(durable__store *base, const char *id, char ***ids, size_t *n)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_FAMILY];
+    bind_text(st, 1, id);
+    return collect_ids(st, ids, n);
+}
+
+static int sq_spawns(durable__store *base, const char *parent, durable__spawns *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    memset(out, 0, sizeof *out);
+    out->finished_uncollected = -1;
+    sqlite3_stmt *st = s->st[S_SPAWNS];
+    bind_text(st, 1, parent);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->total = sqlite3_column_int(st, 0);
+        out->unfinished = (int)sqlite3_column_double(st, 1);
+        out->failed = (int)sqlite3_column_double(st, 2);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW)
+        return map_rc(rc);
+    st = s->st[S_SPAWN_NEXT];
+    bind_text(st, 1, parent);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->finished_uncollected = sqlite3_column_int(st, 0);
+        out->finished_id = col_strdup(st, 1);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_ROW && !out->finished_id)
+        return DURABLE_ENOMEM;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DURABLE_OK : map_rc(rc);
+}
+
+/* ---- timers, claims, counts ---- */
+
+static int sq_fire_timers(durable__store *base, int64_t now)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    static const int order[] = {S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE}; /* timers go last */
+    int rc = DURABLE_OK;
+    for (size_t i = 0; rc == DURABLE_OK && i < sizeof order / sizeof *order; i++) {
+        sqlite3_stmt *st = s->st[order[i]];
+        sqlite3_bind_int64(st, 1, now);
+        rc = step_done(st);
+    }
+    return rc;
+}
+
+static int sq_claim(durable__store *base, const char *owner, int64_t now, int limit, char ***ids, size_t *n)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_CLAIM];
+    bind_text(st, 1, owner);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int(st, 3, limit);
+    return collect_ids(st, ids, n);
+}
+
+/* Run a bound statement that yields one integer (NULL gives 0). */
+static int one_int(sqlite3_stmt *st, int64_t *out)
+{
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DURABLE_OK : map_rc(rc);
+}
+
+static int sq_has_work(durable__store *base, const char *owner, int64_t now, int *yes)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_HAS_WORK];
+    bind_text(st, 1, owner);
+    sqlite3_bind_int64(st, 2, now);
+    int64_t v;
+    int rc = one_int(st, &v);
+    *yes = v != 0;
+    return rc;
+}
+
+static int sq_next_due(durable__store *base, int64_t *due)
+{
+    return one_int(((sqlite_store *)base)->st[S_NEXT_DUE], due);
+}
+
+static int sq_count_unfinished(durable__store *base, int *n)
+{
+    int64_t v;
+    int rc = one_int(((sqlite_store *)base)->st[S_COUNT], &v);
+    *n = (int)v;
+    return rc;
+}
+
+static int sq_changed(durable__store *base, int *yes)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    int64_t v;
+    int rc = one_int(s->st[S_DATA_VERSION], &v);
+    *yes = rc == DURABLE_OK && v != s->data_version;
+    s->data_version = v;
+    return rc;
+}
+
+/* ---- workers ---- */
+
+static int sq_worker_beat(durable__store *base, const char *owner, int64_t lease_until)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_BEAT];
+    bind_text(st, 1, owner);
+    sqlite3_bind_int64(st, 2, lease_until);
+    return step_done(st);
+}
+
+static int sq_workers(durable__store *base, int64_t now, char ***ids, size_t *n)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_WORKERS];
+    sqlite3_bind_int64(st, 1, now);
+    return collect_ids(st, ids, n);
+}
+
+static int sq_worker_drop(durable__store *base, const char *owner)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    int rc = by_id(s, S_DROP_WORKER, owner);
+    return rc == DURABLE_OK ? by_id(s, S_RELEASE, owner) : rc;
+}
+
+/* ---- signals ---- */
+
+static int sq_put_signal(durable__store *base, const char *id, const char *name, const void *data, size_t len)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (len > (size_t)INT32_MAX)
+        return DURABLE_ELIMIT;
+    sqlite3_stmt *st = s->st[S_PUT_SIGNAL];
+    bind_text(st, 1, id);
+    bind_text(st, 2, name);
+    sqlite3_bind_blob(st, 3, len ? data : "", (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now_ms(s));
+    return step_done(st);
+}
+
+static int sq_take_signal(durable__store *base, const char *id, const char *name, durable__buf *data)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_TAKE_SIGNAL];
+    bind_text(st, 1, id);
+    bind_text(st, 2, name);
+    data->n = 0;
+    int rc = sqlite3_step(st), ret;
+    if (rc == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(st, 0);
+        int n = sqlite3_column_bytes(st, 0);
+        ret = durable__buf_put(data, p ? p : "", (size_t)n);
+        rc = sqlite3_step(st);
+    } else {
+        ret = rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return ret;
 }
 
-static int sq_scan(durable__store *base, int (*cb)(void *ctx, durable__row *r), void *ctx)
+/* ---- meta ---- */
+
+static int sq_meta_get(durable__store *base, const char *key, int64_t *value)
 {
     sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = s->st[S_SCAN];
-    int rc, ret = DURABLE_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        durable__row r;
-        ret = read_row(st, &r);
-        if (ret != DURABLE_OK)
-            break;
-        ret = cb(ctx, &r);
-        if (ret != DURABLE_OK)
-            break;
-    }
-    if (ret == DURABLE_OK && rc != SQLITE_DONE)
-        ret = map_rc(rc);
+    sqlite3_stmt *st = s->st[S_META_GET];
+    bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return ret;
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? DURABLE_OK : rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+}
+
+static int sq_meta_set(durable__store *base, const char *key, int64_t value)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_META_SET];
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, value);
+    return step_done(st);
 }
 
 void durable__row_clear(durable__row *r)
@@ -660,15 +1013,50 @@ void durable__row_clear(durable__row *r)
     free(r->id);
     free(r->function);
     free(r->parent);
+    free(r->owner);
+    free(r->waiting_on);
+    free(r->policy);
     free(r->error);
     durable__buf_free(&r->args);
     durable__buf_free(&r->frame);
     durable__buf_free(&r->value);
+    durable__buf_free(&r->payload);
     durable__buf_free(&r->result);
     memset(r, 0, sizeof *r);
 }
 
+void *durable__store_sqlite_handle(durable__store *base)
+{
+    return base && base->ops->close == sq_close ? ((sqlite_store *)base)->db : NULL;
+}
+
 static const durable__store_ops sqlite_ops = {
-    sq_close, sq_begin, sq_commit, sq_rollback, sq_put_schema, sq_insert, sq_update,
-    sq_wake_parent, sq_append, sq_get, sq_scan,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .changed = sq_changed,
+    .put_schema = sq_put_schema,
+    .insert = sq_insert,
+    .update = sq_update,
+    .append = sq_append,
+    .get = sq_get,
+    .list = sq_list,
+    .family = sq_family,
+    .spawns = sq_spawns,
+    .get_spawned = sq_get_spawned,
+    .savepoint = sq_savepoint,
+    .flags = sq_flags,
+    .fire_timers = sq_fire_timers,
+    .claim = sq_claim,
+    .has_work = sq_has_work,
+    .next_due = sq_next_due,
+    .count_unfinished = sq_count_unfinished,
+    .worker_beat = sq_worker_beat,
+    .workers = sq_workers,
+    .worker_drop = sq_worker_drop,
+    .put_signal = sq_put_signal,
+    .take_signal = sq_take_signal,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
 };

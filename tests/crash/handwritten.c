@@ -112,7 +112,8 @@ aw1_:   order = f_->order;
         f_->order = order;
         return durable__step(co_, &v1_, sizeof v1_);
     }
-    durable__take(co_, &have, sizeof have);
+    if (durable__take(co_, &have, sizeof have))
+        return DURABLE__STOP;
     if (0) {
 aw2_:   order = f_->order; have = f_->have;
     }
@@ -121,6 +122,8 @@ aw2_:   order = f_->order; have = f_->have;
         f_->order = order; f_->have = have;
         return durable__sleep(co_, s2_);
     }
+    if (durable__take(co_, NULL, 0))
+        return DURABLE__STOP;
     { int r_ = have >= order; return durable__return(co_, &r_, sizeof r_); }
 }
 
@@ -133,8 +136,8 @@ static const durable_field reserve_stock__params[] = {
 };
 static const durable_field v_int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
 static const durable_await reserve_stock__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "check_inventory", 3, &v_int},
-    {2, DURABLE_AWAIT_RUNTIME, "durable_sleep", 4, &v_int},
+    {1, DURABLE_AWAIT_STEP, "check_inventory", 3, &v_int, 0},
+    {2, DURABLE_AWAIT_RUNTIME, "durable_sleep", 4, &v_int, 0},
 };
 durable_func reserve_stock__fn = {
     "reserve_stock", "handwritten.c", reserve_stock__step,
@@ -176,7 +179,8 @@ aw1_:   order = f_->order; cents = f_->cents;
         f_->order = order; f_->cents = cents;
         return durable__call(co_, &reserve_stock__fn, &a1_, sizeof a1_);
     }
-    durable__take(co_, &ok, sizeof ok);
+    if (durable__take(co_, &ok, sizeof ok))
+        return DURABLE__STOP;
     if (!ok)
         { int r_ = -1; return durable__return(co_, &r_, sizeof r_); }
     int receipt;
@@ -188,7 +192,8 @@ aw2_:   order = f_->order; cents = f_->cents;
         f_->order = order; f_->cents = cents;
         return durable__step(co_, &v2_, sizeof v2_);
     }
-    durable__take(co_, &receipt, sizeof receipt);
+    if (durable__take(co_, &receipt, sizeof receipt))
+        return DURABLE__STOP;
     for (int day = 0; day < 3; day++) {
         if (0) {
 aw3_:       receipt = f_->receipt; day = f_->day;
@@ -198,6 +203,8 @@ aw3_:       receipt = f_->receipt; day = f_->day;
             f_->receipt = receipt; f_->day = day;
             return durable__sleep(co_, s3_);
         }
+        if (durable__take(co_, NULL, 0))
+            return DURABLE__STOP;
     }
     { int r_ = receipt; return durable__return(co_, &r_, sizeof r_); }
 }
@@ -213,9 +220,9 @@ static const durable_field checkout__params[] = {
     {"cents", "int", DURABLE_KIND_INT, offsetof(struct checkout__args, cents), sizeof(int), 1, 1, 0, 0},
 };
 static const durable_await checkout__awaits[] = {
-    {1, DURABLE_AWAIT_CHILD, "reserve_stock", 3, &v_int},
-    {2, DURABLE_AWAIT_STEP, "charge_card", 6, &v_int},
-    {3, DURABLE_AWAIT_RUNTIME, "durable_sleep", 8, &v_int},
+    {1, DURABLE_AWAIT_CHILD, "reserve_stock", 3, &v_int, 0},
+    {2, DURABLE_AWAIT_STEP, "charge_card", 6, &v_int, 0},
+    {3, DURABLE_AWAIT_RUNTIME, "durable_sleep", 8, &v_int, 0},
 };
 durable_func checkout__fn = {
     "checkout", "handwritten.c", checkout__step,
@@ -261,7 +268,8 @@ aw1_:   who = ((const struct greet__args *)durable__args(co_))->who;
         f_->times = times; f_->t = t; memcpy(f_->seen, seen, sizeof seen);
         return durable__step(co_, &v1_, sizeof v1_);
     }
-    durable__take(co_, &msg, sizeof msg);
+    if (durable__take(co_, &msg, sizeof msg))
+        return DURABLE__STOP;
     for (int i = 0; i < times; i++) {
         int v;
         if (0) {
@@ -272,7 +280,8 @@ aw2_:       times = f_->times; t = f_->t; memcpy(seen, f_->seen, sizeof seen); m
             f_->times = times; f_->t = t; memcpy(f_->seen, seen, sizeof seen); f_->msg = msg; f_->i = i;
             return durable__step(co_, &v2_, sizeof v2_);
         }
-        durable__take(co_, &v, sizeof v);
+        if (durable__take(co_, &v, sizeof v))
+            return DURABLE__STOP;
         t.n++;
         t.sum += v;
         seen[i % 4] += v;
@@ -302,8 +311,8 @@ static const durable_field greet__params[] = {
 static const durable_field v_str = {"", "char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
 static const durable_field greet__result = {"", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
 static const durable_await greet__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "make_greeting", 5, &v_str},
-    {2, DURABLE_AWAIT_STEP, "measure", 7, &v_int},
+    {1, DURABLE_AWAIT_STEP, "make_greeting", 5, &v_str, 0},
+    {2, DURABLE_AWAIT_STEP, "measure", 7, &v_int, 0},
 };
 durable_func greet__fn = {
     "greet", "handwritten.c", greet__step,

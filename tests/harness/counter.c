@@ -47,7 +47,8 @@ aw1_:       n = f_->n; sum = f_->sum; i = f_->i;
             f_->n = n; f_->sum = sum; f_->i = i;
             return durable__step(co_, &v1_, sizeof v1_);
         }
-        durable__take(co_, &t1_, sizeof t1_);
+        if (durable__take(co_, &t1_, sizeof t1_))
+            return DURABLE__STOP;
         sum += t1_;
     }
     { int r_ = sum; return durable__return(co_, &r_, sizeof r_); }
@@ -63,7 +64,7 @@ static const durable_field count_to__params[] = {
 };
 static const durable_field count_to__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
 static const durable_await count_to__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "bump", 5, &count_to__int},
+    {1, DURABLE_AWAIT_STEP, "bump", 5, &count_to__int, 0},
 };
 durable_func count_to__fn = {
     "count_to", "counter.c", count_to__step,
