@@ -231,11 +231,15 @@ typedef struct durable_options {
        on the same host that died is detected at once, not after the lease. */
     int lease_ms;
     durable_retry_policy retry; /* default step retry policy */
+    /* At most this many ready workflows are claimed per round (default 256):
+       smaller shares a burst of new work more evenly between workers. */
+    int claim_batch;
 } durable_options;
 
 static inline void durable_options_init(durable_options *o)
 {
-    durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0, 0, 30000, {3, 1.0, 2.0, 60.0, 0.1}};
+    durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0, 0, 30000,
+                         {3, 1.0, 2.0, 60.0, 0.1}, 256};
     *o = d;
 }
 

@@ -55,8 +55,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CLAIM_LIMIT 4096
-
 /* What the last call of a step function asked for. */
 enum req {
     REQ_NONE = 0,
@@ -122,6 +120,7 @@ struct durable_rt {
     durable_co *qhead, *qtail;  /* ready queue, FIFO */
     int started;                /* first run done (held rows revisited) */
     int claim_dirty;            /* something claimable may have appeared */
+    int reclaim;                /* memory was dropped: claim our own rows again */
     int external;               /* another connection committed since our last look */
     int64_t next_due;           /* earliest timer known, 0 if none */
     int64_t beat_due, reap_due; /* when to renew the lease, look for dead workers */
@@ -256,6 +255,7 @@ static void drop_all(durable_rt *rt)
     rt->nbuckets = rt->count = 0;
     rt->qhead = rt->qtail = NULL;
     rt->claim_dirty = 1;
+    rt->reclaim = 1;
 }
 
 static void co_drop(durable_rt *rt, durable_co *co)
@@ -1029,7 +1029,7 @@ static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
     size_t n = 0;
     int rc = s->ops->fire_timers(s, now);
     if (rc == DURABLE_OK)
-        rc = s->ops->claim(s, rt->owner, now, CLAIM_LIMIT, &ids, &n);
+        rc = s->ops->claim(s, rt->owner, now, rt->opts.claim_batch, rt->reclaim, &ids, &n);
     for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
         if (co_find(rt, ids[i]))
             continue;
@@ -1047,8 +1047,10 @@ static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
     durable__ids_free(ids, n);
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
-    if (rc == DURABLE_OK)
-        rt->claim_dirty = n == CLAIM_LIMIT; /* more may be waiting */
+    if (rc == DURABLE_OK) {
+        rt->claim_dirty = n == (size_t)rt->opts.claim_batch; /* more may be waiting */
+        rt->reclaim = rt->reclaim && rt->claim_dirty;
+    }
     return rc;
 }
 
@@ -1114,7 +1116,8 @@ static int round_commit(durable_rt *rt, durable_co *batch)
     }
     if (rc == DURABLE_OK && now >= rt->reap_due) {
         rc = reap(rt, now);
-        rt->reap_due = now + rt->opts.lease_ms / 2;
+        /* cheap (a few rows, a /proc read each): look every second */
+        rt->reap_due = now + (rt->opts.lease_ms / 2 < 1000 ? rt->opts.lease_ms / 2 : 1000);
     }
     if (rc == DURABLE_OK && claim_needed(rt, now))
         rc = claim(rt, now, &adopted);
@@ -1192,8 +1195,9 @@ DURABLE_API int durable_run(durable_rt *rt)
     while (rc == DURABLE_OK) {
         if (!batch && !rt->qhead) {
             look_outside(rt);
-            if (!claim_needed(rt, now_ms(rt)) && now_ms(rt) < rt->beat_due)
-                break; /* nothing to write, nothing to claim */
+            int64_t now = now_ms(rt);
+            if (!claim_needed(rt, now) && now < rt->beat_due && now < rt->reap_due)
+                break; /* nothing to write, claim, renew or reap */
         }
         rc = round_commit(rt, batch);
         if (rc != DURABLE_OK || !rt->qhead)
@@ -1270,7 +1274,7 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
         o.size = sizeof o;
     }
     if ((o.synchronous != DURABLE_SYNC_FULL && o.synchronous != DURABLE_SYNC_NORMAL) || o.busy_timeout_ms < 0 ||
-        o.lease_ms <= 0 || !policy_valid(&o.retry))
+        o.lease_ms <= 0 || o.claim_batch <= 0 || !policy_valid(&o.retry))
         return DURABLE_EINVAL;
     int rc = durable__registry_check();
     for (durable_func *f = durable__registry_first(); rc == DURABLE_OK && f; f = f->next)

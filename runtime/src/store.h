@@ -114,8 +114,9 @@ typedef struct durable__store_ops {
     /* Make waiting coroutines whose timer is due ready (their await completes,
      * or a step retry re-issues) and delete those timers. */
     int (*fire_timers)(durable__store *s, int64_t now);
-    /* Claim up to `limit` ready, unpaused workflows not held by a live worker. */
-    int (*claim)(durable__store *s, const char *owner, int64_t now, int limit, char ***ids, size_t *n);
+    /* Claim up to `limit` ready, unpaused workflows not held by a live worker
+     * (nor by `owner` itself, unless `mine`). */
+    int (*claim)(durable__store *s, const char *owner, int64_t now, int limit, int mine, char ***ids, size_t *n);
     /* Is there anything `owner` could claim now, or a timer due by now? */
     int (*has_work)(durable__store *s, const char *owner, int64_t now, int *yes);
     int (*next_due)(durable__store *s, int64_t *due); /* 0 if no timer */

@@ -52,10 +52,11 @@ enum {
     " LEFT JOIN durable_timers t ON t.workflow = w.id"
 
 /* A row is claimable by ?1 at time ?2 when it is ready, not paused, and not
- * held by another worker whose lease still runs. */
+ * held by a worker whose lease still runs; rows ?1 holds itself only when ?4
+ * (after it dropped what it had in memory). */
 #define CLAIMABLE                                                                                     \
-    "w.status = 'ready' AND (w.owner IS NULL OR w.owner = ?1"                                         \
-    " OR w.owner NOT IN (SELECT id FROM durable_workers WHERE lease_ms >= ?2))"                       \
+    "w.status = 'ready' AND (w.owner IS NULL OR (?4 AND w.owner = ?1)"                                \
+    " OR (w.owner <> ?1 AND w.owner NOT IN (SELECT id FROM durable_workers WHERE lease_ms >= ?2)))"  \
     " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)"
 #define DUE_TIMERS                                                                                    \
     "SELECT t.workflow FROM durable_timers t WHERE t.due_ms <= ?1"                                    \
@@ -303,7 +304,7 @@ static const char *byte_order(void)
 
 /* Inspect an existing file through a read-only connection.  Sets *fresh when
  * it is an SQLite database with nothing in it (ours to initialise). */
-static int inspect(const char *path, int *fresh)
+static int inspect(const char *path, int busy_timeout_ms, int *fresh)
 {
     /* Without a -wal beside it, the file is complete on its own: open it as
      * immutable, which creates no -wal or -shm file next to someone else's
@@ -324,6 +325,8 @@ static int inspect(const char *path, int *fresh)
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(uri ? uri : path, &db, SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
     sqlite3_free(uri);
+    if (rc == SQLITE_OK) /* other processes may be writing: wait for them as the store will */
+        sqlite3_busy_timeout(db, busy_timeout_ms);
     if (rc != SQLITE_OK) {
         sqlite3_close(db);
         return map_rc(rc);
@@ -410,7 +413,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
     int is_new = 0, fresh = 0;
     int rc = sniff(path, &is_new);
     if (rc == DURABLE_OK && !is_new)
-        rc = inspect(path, &fresh);
+        rc = inspect(path, o->busy_timeout_ms, &fresh);
     if (rc != DURABLE_OK)
         return rc;
 
@@ -867,13 +870,15 @@ static int sq_fire_timers(durable__store *base, int64_t now)
     return rc;
 }
 
-static int sq_claim(durable__store *base, const char *owner, int64_t now, int limit, char ***ids, size_t *n)
+static int sq_claim(durable__store *base, const char *owner, int64_t now, int limit, int mine, char ***ids,
+                    size_t *n)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = s->st[S_CLAIM];
     bind_text(st, 1, owner);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int(st, 4, mine);
     return collect_ids(st, ids, n);
 }
 
@@ -893,6 +898,7 @@ static int sq_has_work(durable__store *base, const char *owner, int64_t now, int
     sqlite3_stmt *st = s->st[S_HAS_WORK];
     bind_text(st, 1, owner);
     sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int(st, 4, 0);
     int64_t v;
     int rc = one_int(st, &v);
     *yes = v != 0;

@@ -11,13 +11,39 @@
  */
 #include "counter.h"
 
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 long counter_bumps;
 
+/* With DURABLE_TEST_EFFECTS set, each run of the step appends its key (one
+ * write(2) with O_APPEND, so concurrent workers' lines do not mix); with
+ * DURABLE_TEST_SLOW=N it takes N microseconds. */
 static int bump(int i)
 {
     counter_bumps++;
+    const char *path = getenv("DURABLE_TEST_EFFECTS");
+    if (path) {
+        char line[256];
+        int n = snprintf(line, sizeof line, "bump %s\n", durable_step_key());
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+        if (fd >= 0) {
+            if (write(fd, line, (size_t)n) != n)
+                perror("bump: write");
+            close(fd);
+        }
+    }
+    const char *slow = getenv("DURABLE_TEST_SLOW");
+    if (slow) {
+        long us = atol(slow);
+        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
     return i + 1;
 }
 
