@@ -200,9 +200,15 @@ typedef struct durable_call {
     size_t size;      /* sizeof that struct */
 } durable_call;
 
-/* Fan-out, inside a durable function: start a child without waiting for it.
- * The await's value is the child's handle (0, 1, 2 ... in spawn order). */
+/* Fan-out, inside a durable function: start a child without waiting for it,
+ * as in await(durable_spawn(f(args))).  The await's value is the child's
+ * handle (0, 1, 2 ... in spawn order).  (dcc's parse sees no prototype, so
+ * f(args) may stand where the durable_call goes; dcc rewrites it into one.) */
+#if defined(__DCC__)
+DURABLE_AWAITABLE DURABLE_API int durable_spawn();
+#else
 DURABLE_AWAITABLE DURABLE_API int durable_spawn(durable_call call);
+#endif
 /* Wait until every spawned child has finished; the value is how many of them
  * failed or were cancelled.  Results: durable_child_result. */
 DURABLE_AWAITABLE DURABLE_API int durable_all(void);
@@ -263,10 +269,11 @@ DURABLE_API int durable_close(durable_rt *rt);
 DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call);
 
 /* Run every ready coroutine to its next await, commit the round's checkpoints
- * in one transaction, and repeat until none is ready.  Never sleeps.  The
- * first call resumes everything unfinished in the file.
+ * in one transaction, and repeat until none is ready.  Never sleeps.  Claims
+ * work under this worker's lease, so several processes may run one file.
  * Returns the number of workflows that are not finished (waiting on a timer,
- * a child or a signal; held ones are not counted), or a negative error. */
+ * a child or a signal, or running in another worker; held and paused ones are
+ * not counted), or a negative error. */
 DURABLE_API int durable_run(durable_rt *rt);
 
 /* Sleep until the earliest durable timer is due or `timeout_ms` pass,

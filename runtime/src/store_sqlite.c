@@ -118,7 +118,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused))",
     [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable_timers t WHERE NOT EXISTS"
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)",
-    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN ('ready', 'waiting')",
+    [S_COUNT] = "SELECT count(*) FROM durable_workflows w WHERE status IN ('ready', 'waiting')"
+                " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)",
     [S_BEAT] = "INSERT INTO durable_workers(id, lease_ms) VALUES (?1, ?2)"
                " ON CONFLICT(id) DO UPDATE SET lease_ms = excluded.lease_ms",
     [S_WORKERS] = "SELECT id FROM durable_workers WHERE lease_ms >= ?1",

@@ -2,7 +2,11 @@
  * crashloop — run a durable program straight through, then again killed at
  * every commit, and check that nothing differs.
  *
- *   crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]
+ *   crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]
+ *
+ * With --setup, `PROGRAM ARG` runs once, without crashes, on each fresh
+ * database before the scenario (to start workflows and send signals from
+ * outside, say); its output is not compared.
  *
  * The program must take its database path from $DURABLE_TEST_DB, print its
  * final results on stdout, exit 0 when all its workflows are finished, and
@@ -39,6 +43,7 @@
 #define RUN_TIMEOUT_S 120
 
 static const char *name = "program";
+static const char *setup;
 static char dir[256];
 
 static char *slurp(const char *path, size_t *len)
@@ -160,6 +165,17 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
     snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
     snprintf(out, sizeof out, "%s/%s.out", dir, label);
     int crashes = 0, st = 0;
+    if (setup) {
+        char *sargv[] = {argv[0], (char *)setup, NULL};
+        char sout[520];
+        snprintf(sout, sizeof sout, "%s.setup", out);
+        st = run(sargv, db, eff, NULL, sout);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "crashloop %s: %s: setup (%s %s) failed, output in %s\n", name, label, argv[0], setup,
+                    sout);
+            return 1;
+        }
+    }
     for (int runs = 0;; runs++) {
         if (runs == MAX_RUNS) {
             fprintf(stderr, "crashloop %s: %s: no completion after %d runs\n", name, label, MAX_RUNS);
@@ -208,13 +224,15 @@ int main(int argc, char **argv)
             name = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             keep = 1;
+        else if (strcmp(argv[i], "--setup") == 0 && i + 1 < argc)
+            setup = argv[++i];
         else {
-            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]\n");
+            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] -- PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]\n");
         return 2;
     }
     char **prog = argv + i + 1;
@@ -245,7 +263,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "crashloop %s: files kept in %s\n", name, dir);
     } else {
         static const char *const labels[] = {"ref", "after", "before"};
-        static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out"};
+        static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out",
+                                               ".out.setup"};
         for (size_t l = 0; l < 3; l++)
             for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
                 snprintf(path, sizeof path, "%s/%s%s", dir, labels[l], suffixes[k]);

@@ -162,6 +162,31 @@ static void case_resume_after_close(void)
     done(rt);
 }
 
+static void case_pause_resume(void)
+{
+    durable_rt *rt = fresh();
+    struct count_to__args a = {3};
+    CHECK_OK(durable_start(rt, "p", count_to_call(&a)));
+    CHECK_OK(durable_pause(rt, "p"));
+    int st;
+    CHECK_OK(durable_status(rt, "p", &st));
+    CHECK_INT(st, DURABLE_PAUSED);
+    counter_bumps = 0;
+    CHECK_INT(durable_run(rt), 0); /* paused: not run, not counted */
+    CHECK_INT(counter_bumps, 0);
+    int v;
+    CHECK_RC(durable_result(rt, "p", &v), DURABLE_EPENDING);
+    CHECK_OK(durable_resume(rt, "p"));
+    CHECK_INT(durable_run(rt), 0);
+    CHECK_INT(counter_bumps, 3);
+    CHECK_OK(durable_result(rt, "p", &v));
+    CHECK_INT(v, 6);
+    CHECK_RC(durable_pause(rt, "p"), DURABLE_EFINISHED);
+    CHECK_RC(durable_pause(rt, "nobody"), DURABLE_ENOENT);
+    CHECK_RC(durable_retry(rt, "p"), DURABLE_ENOTFAILED);
+    done(rt);
+}
+
 /* ---- the codec, through a hand-made function whose frame has every kind ---- */
 
 struct pt { short x; unsigned char tag[3]; };
@@ -270,6 +295,7 @@ int main(int argc, char **argv)
         {"group_commit_1000", case_group_commit_1000},
         {"resume_after_close", case_resume_after_close},
         {"codec_every_kind", case_codec_every_kind},
+        {"pause_resume", case_pause_resume},
         {NULL, NULL},
     };
     return run_case(cases, argc, argv);

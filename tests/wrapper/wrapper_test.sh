@@ -225,6 +225,12 @@ durable_compile)
     expect_rc 0 "dcc -E sum.c"
     expect_grep "$FIXTURES/sum.c" out.txt "-E line markers name the original"
     expect_grep "sum_to__step" out.txt "-E output is of the translated file"
+    expect_grep "^# 0 \"$FIXTURES/sum.c\"" out.txt "-E starts at the original"
+    expect_no_grep "dcc-" out.txt "no temporary path in -E output"
+    mv out.txt e1.i
+    run "$DCC" -E "$FIXTURES/sum.c" -o e2.i
+    expect_rc 0 "dcc -E -o"
+    cmp -s e1.i e2.i || fail "-E to stdout and -E -o give different text (or a run-dependent one)"
     # several durable and plain inputs in one command, linking too
     run "$DCC" -c "$FIXTURES/sum.c" "$FIXTURES/steps.c" "$FIXTURES/plain.c"
     expect_rc 0 "dcc -c with three inputs"
@@ -321,24 +327,61 @@ emit_dot)
     expect_grep "sum_to" out.txt "--emit-dot names the function"
     ;;
 
+debug_info)
+    need_translator
+    have readelf || skip "readelf is not installed"
+    run "$DCC" -g -c "$FIXTURES/sum.c" -o sum.o
+    expect_rc 0 "dcc -g -c sum.c"
+    readelf --debug-dump=info sum.o >info.txt 2>&1 || fail "readelf"
+    expect_grep "DW_AT_name.*$FIXTURES/sum.c" info.txt "the compile unit is named after the original"
+    expect_no_grep "dcc-" info.txt "no temporary path in the debug information"
+    readelf --debug-dump=decodedline sum.o >lines.txt 2>&1 || fail "readelf"
+    expect_grep "^sum.c  *11 " lines.txt "line table entries at the original's lines (the await)"
+    ;;
+
+clang_real)
+    need_translator
+    have clang || skip "clang is not installed"
+    export DCC_CC=clang
+    run "$DCC" -g -c "$FIXTURES/sum.c" -o sum.o -MMD -I"$DURABLE_INCLUDE"
+    expect_rc 0 "dcc with clang as the real compiler"
+    flat sum.d
+    expect_grep "^sum.o: $FIXTURES/sum.c " sum.d.flat "clang's .d names the original"
+    expect_no_grep "dcc-" sum.d "no temporary path in clang's .d"
+    run "$DCC" -Wall -Werror -c "$FIXTURES/cwarn.c" -o cwarn.o
+    expect_rc 1 "clang's own status for a -Werror error"
+    expect_grep "cwarn.c:10:[0-9]*: error" err.txt "clang's diagnostic at the original line"
+    ;;
+
 signal_cleanup)
     need_translator
-    # A compiler that takes its time, so dcc is killed while it waits.
-    printf '#!/bin/sh\nsleep 30\nexec %s "$@"\n' "$REAL_CC" >slowcc
+    # A "compiler" that only waits, so dcc is killed while it waits; it
+    # records its pid to show that dcc forwarded the signal to it.
+    printf '#!/bin/sh\necho $$ >"%s/cc.pid"\nexec sleep 30\n' "$W" >slowcc
     chmod +x slowcc
     DCC_CC="$W/slowcc" "$DCC" -c "$FIXTURES/sum.c" -o sum.o 2>err.txt &
     pid=$!
     n=0
-    while [ -z "$(ls -A "$TMPDIR")" ] && [ $n -lt 100 ]; do
+    while [ ! -s cc.pid ] && [ $n -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))
     done
-    [ -n "$(ls -A "$TMPDIR")" ] || fail "dcc never made its temporary copy"
-    sleep 0.3
+    [ -s cc.pid ] || fail "the compiler never started"
+    [ -n "$(ls -A "$TMPDIR")" ] || fail "dcc made no temporary copy"
     kill -TERM $pid
     wait $pid
     rc=$?
     [ $rc -eq 143 ] || fail "dcc should die from SIGTERM (143), got $rc"
+    ccpid=$(cat cc.pid)
+    n=0
+    while kill -0 "$ccpid" 2>/dev/null && [ $n -lt 50 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    if kill -0 "$ccpid" 2>/dev/null; then
+        kill "$ccpid"
+        fail "SIGTERM was not forwarded to the compiler"
+    fi
     ;;
 
 # ---- whole projects

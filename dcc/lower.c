@@ -1,0 +1,1112 @@
+/*
+ * lower.c — rewrites the body of one durable function into the body of its
+ * step function, and builds the control-flow graph that decides what each
+ * await saves.
+ *
+ * The scheme (docs/translation.md has it with real output):
+ *  - the user's locals stay C locals; text without awaits is copied as
+ *    written (macros intact) and keeps its lines;
+ *  - every await becomes a statement sequence in place:
+ *      T tN_; if (0) { awN_: RELOAD } if (durable__begin(co_, N)) { ISSUE
+ *      SPILL return durable__X(...); } durable__take(co_, &tN_, sizeof tN_);
+ *    and the await expression is replaced by tN_; awaits in one expression
+ *    are hoisted left to right, which C's unsequenced operands allow;
+ *  - && || ?: , with an await on the right become real branches, so what C
+ *    would not evaluate is not evaluated;
+ *  - loop conditions and increments that await move into for (;;) bodies,
+ *    with `continue` sent to the increment (goto contK_) where needed.
+ * SPILL/RELOAD are holes filled after liveness (live.c) is solved.
+ *
+ * Refusals that need liveness are made here: pointers, consts and shadowed
+ * names live across an await, and VLAs in scope of one.
+ */
+#include "lower.h"
+#include "diag.h"
+#include "live.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ilist {
+    int *v;
+    int n, cap;
+} ilist;
+
+static void ipush(ilist *l, int x)
+{
+    *(int *)ir_push(&l->v, &l->n, &l->cap, sizeof(int)) = x;
+}
+
+typedef struct hole {
+    size_t at;   /* offset in the output buffer */
+    int await;   /* index in f->awaits */
+    int spill;   /* 1 spill, 0 reload */
+} hole;
+
+typedef struct target {
+    int brk, cont;   /* CFG nodes */
+    int is_switch, head, has_default;
+    int label;       /* contK_ label number, or 0 */
+    int label_used;
+} target;
+
+typedef struct labelref {
+    const char *name;
+    int node;
+} labelref;
+
+typedef struct lw {
+    ir_unit *u;
+    ir_func *f;
+    ob *o;
+    cfg *g;
+    int cur, exit;
+    target *t; int nt, capt;
+    ilist scope;
+    labelref *labels; int nlabels, caplabels;
+    hole *holes; int nholes, capholes;
+    int ngen;     /* counter for cK_, qK_, contK_ */
+    int errvar;   /* pseudo variable: "reads durable_error()" */
+    int errors;
+} lw;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int node_after(lw *L)
+{
+    int n = cfg_node(L->g);
+    cfg_edge(L->g, L->cur, n);
+    L->cur = n;
+    return n;
+}
+
+static ir_node *strip(ir_node *n);
+
+/* Is kid i of n the variable a plain `x = e` writes (not a read of x)? */
+static int plain_lhs(ir_node *n, int i)
+{
+    return i == 0 && n->kind == IR_BINARY && !strcmp(n->op, "=") && n->nkid == 2 &&
+           strip(n->kid[0])->kind == IR_REF;
+}
+
+/* The locals n reads (over-approximated: every mention but a plain lhs). */
+static void refs(lw *L, ir_node *n, ilist *uses)
+{
+    if (!n)
+        return;
+    if (n->kind == IR_REF && n->var >= 0)
+        ipush(uses, n->var);
+    if (n->kind == IR_CALL && n->callee && !strcmp(n->callee->name, "durable_error"))
+        ipush(uses, L->errvar);
+    for (int i = 0; i < n->nkid; i++)
+        if (!plain_lhs(n, i))
+            refs(L, n->kid[i], uses);
+}
+
+static void use_all(lw *L, int node, const ilist *uses)
+{
+    for (int i = 0; i < uses->n; i++)
+        cfg_use(L->g, node, uses->v[i]);
+}
+
+static ir_node *strip(ir_node *n)
+{
+    while (n && (n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b &&
+                                         n->kid[0]->e == n->e)))
+        n = n->kid[0];
+    return n;
+}
+
+/* The variable a statement-level `x = e` certainly overwrites, or -1. */
+static int killed(ir_node *e)
+{
+    e = strip(e);
+    if (e && e->kind == IR_BINARY && !strcmp(e->op, "=") && e->nkid == 2) {
+        ir_node *l = strip(e->kid[0]);
+        if (l->kind == IR_REF && l->var >= 0)
+            return l->var;
+    }
+    return -1;
+}
+
+static void hole_at(lw *L, int await, int spill)
+{
+    hole *h = ir_push(&L->holes, &L->nholes, &L->capholes, sizeof *h);
+    h->at = L->o->b.n;
+    h->await = await;
+    h->spill = spill;
+}
+
+static const char *decl_of(lw *L, ir_type *t, const char *name)
+{
+    if (t->decl_pre)
+        return ir_printf(L->u, "%s%s%s", t->decl_pre, name, t->decl_post);
+    return ir_printf(L->u, "%s %s", t->spelling, name);
+}
+
+static int new_temp(lw *L, const char *name, ir_type *t, unsigned off)
+{
+    int v = ir_add_var(L->u, L->f, name, t, off);
+    L->f->vars[v].is_temp = 1;
+    ipush(&L->scope, v);
+    return v;
+}
+
+static void refuse_macro(lw *L, ir_node *n)
+{
+    diag_error(L->u, n->b, "await inside a macro argument or expansion cannot be translated");
+    diag_note(L->u, n->b, "assign the await to a local first: `T v = await(f(x));`");
+    L->errors++;
+}
+
+/* ---- expressions -------------------------------------------------------- */
+
+static void lx(lw *L, ir_node *n, sb *txt, ilist *uses, int discard);
+
+/* Emit the statements of await `n`; its value (if wanted) is in tN_. */
+static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
+{
+    ir_func *f = L->f;
+    ir_await *a = &f->awaits[n->await];
+    ir_node *call = a->call;
+    ilist opuse = {0, 0, 0};
+    sb *args = calloc((size_t)(call->nkid > 1 ? call->nkid : 1), sizeof(sb));
+    int nargs = call->nkid - 1;
+    /* nested awaits in the arguments come first, left to right */
+    for (int i = 1; i < call->nkid; i++)
+        lx(L, call->kid[i], &args[i - 1], &opuse, 0);
+    ob *o = L->o;
+    ob_line(o, a->line);
+    ir_type *vt = a->kind == AWAIT_RUNTIME ? NULL : a->callee->ret;
+    int has_value = a->kind == AWAIT_RUNTIME || vt->kind != IRT_VOID;
+    int want = has_value && !discard;
+    const char *tn = ir_printf(L->u, "t%d_", a->id);
+    if (want) {
+        a->temp = new_temp(L, tn, a->kind == AWAIT_RUNTIME ? n->type : vt, n->b);
+        ob_genf(o, "%s; ", decl_of(L, f->vars[a->temp].type, tn));
+    }
+    int B = node_after(L);
+    a->bnode = B;
+    ob_genf(o, "if (0) { aw%d_: ", a->id);
+    hole_at(L, n->await, 0);
+    ob_genf(o, "} if (durable__begin(co_, %d)) { ", a->id);
+    int I = cfg_node(L->g);
+    cfg_edge(L->g, B, I);
+    use_all(L, I, &opuse);
+    const char *name = a->callee->name;
+    switch (a->kind) {
+    case AWAIT_STEP:
+        if (vt->kind != IRT_VOID)
+            ob_genf(o, "%s = ", decl_of(L, vt, ir_printf(L->u, "v%d_", a->id)));
+        ob_genf(o, "%s(", name);
+        for (int i = 0; i < nargs; i++)
+            ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
+        ob_gen(o, "); ");
+        hole_at(L, n->await, 1);
+        if (vt->kind != IRT_VOID)
+            ob_genf(o, "return durable__step(co_, &v%d_, sizeof v%d_); } ", a->id, a->id);
+        else
+            ob_gen(o, "return durable__step(co_, 0, 0); } ");
+        break;
+    case AWAIT_CHILD:
+        ob_genf(o, "struct %s__args a%d_ = { ", name, a->id);
+        for (int i = 0; i < nargs; i++)
+            ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
+        ob_gen(o, nargs ? " }; " : "0 }; ");
+        hole_at(L, n->await, 1);
+        ob_genf(o, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_); } ", name, a->id, a->id);
+        break;
+    case AWAIT_RUNTIME:
+        if (nargs != a->callee->nparams) {
+            diag_error(L->u, call->b, "runtime awaitable '%s' takes %d arguments", name, a->callee->nparams);
+            L->errors++;
+            break;
+        }
+        for (int i = 0; i < nargs; i++)
+            ob_genf(o, "%s = %s; ", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)),
+                    args[i].s ? args[i].s : "");
+        hole_at(L, n->await, 1);
+        ob_genf(o, "return durable__%s(co_", name + 8);
+        for (int i = 0; i < nargs; i++)
+            ob_genf(o, ", a%d_%d", a->id, i);
+        ob_gen(o, "); } ");
+        break;
+    }
+    for (int i = 0; i < nargs; i++)
+        sb_free(&args[i]);
+    free(args);
+    free(opuse.v);
+    int R = cfg_node(L->g);
+    cfg_edge(L->g, I, R);
+    a->rnode = R;
+    int T = cfg_node(L->g);
+    cfg_edge(L->g, B, T);
+    cfg_edge(L->g, R, a->kind == AWAIT_STEP ? B : T);
+    L->cur = T;
+    /* what is visible at the await, and what the resume goto may not cross */
+    a->ninscope = L->scope.n;
+    a->inscope = ir_alloc(L->u, sizeof(int) * (size_t)(L->scope.n + 1));
+    memcpy(a->inscope, L->scope.v, sizeof(int) * (size_t)L->scope.n);
+    for (int i = 0; i < L->scope.n; i++) {
+        ir_var *v = &f->vars[L->scope.v[i]];
+        if (v->type->is_vla) {
+            diag_error(L->u, n->b, "await in the scope of variable-length array '%s'", v->name);
+            diag_note(L->u, v->off, "'%s' declared here; a resumed coroutine cannot re-enter its scope; "
+                                    "use a fixed-size array or close its block before the await", v->name);
+            L->errors++;
+        }
+    }
+    /* the await completed: its value, or the end of a failed workflow */
+    a->tnode = T;
+    cfg_def(L->g, T, L->errvar);
+    if (want) {
+        ob_genf(o, "if (durable__take(co_, &%s, sizeof %s)) return DURABLE__STOP; ", tn, tn);
+        cfg_def(L->g, T, a->temp);
+        sb_puts(txt, tn);
+        ipush(uses, a->temp);
+    } else {
+        ob_gen(o, "if (durable__take(co_, 0, 0)) return DURABLE__STOP; ");
+        if (!discard)
+            sb_puts(txt, "((void)0)");
+    }
+}
+
+/* Copy n's text into txt, lowering the awaits among its children. */
+static void splice(lw *L, ir_node *n, sb *txt, ilist *uses)
+{
+    unsigned p = n->b;
+    for (int i = 0; i < n->nkid; i++) {
+        ir_node *k = n->kid[i];
+        if ((k->flags & IRF_AWAIT) && ((k->flags & IRF_BADEXT) || k->b < p || k->e > n->e)) {
+            refuse_macro(L, k);
+            return;
+        }
+        if (k->b < p) { /* a sub-expression from a macro without awaits */
+            refs(L, k, uses);
+            continue;
+        }
+        for (unsigned q = p; q < k->b; q++)
+            if (L->u->src[q] == '?' && (n->kind == IR_EXPR || n->kind == IR_BINARY)) {
+                diag_error(L->u, k->b, "await in the operand of a GNU `?:` cannot be translated");
+                L->errors++;
+                return;
+            }
+        sb_src(txt, L->u, p, k->b);
+        if (plain_lhs(n, i) && !(k->flags & IRF_AWAIT)) {
+            sb_src(txt, L->u, k->b, k->e);
+        } else
+            lx(L, k, txt, uses, 0);
+        p = k->e;
+    }
+    sb_src(txt, L->u, p, n->e);
+}
+
+static void lx(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
+{
+    if (!(n->flags & IRF_AWAIT)) {
+        sb_src(txt, L->u, n->b, n->e);
+        refs(L, n, uses);
+        return;
+    }
+    if ((n->flags & IRF_BADEXT) && n->kind != IR_AWAIT) {
+        refuse_macro(L, n);
+        return;
+    }
+    ob *o = L->o;
+    switch (n->kind) {
+    case IR_AWAIT:
+        lower_await(L, n, txt, uses, discard);
+        return;
+    case IR_PAREN:
+        if (discard) {
+            lx(L, n->kid[0], txt, uses, 1);
+            return;
+        }
+        break;
+    case IR_BINARY:
+        if (n->nkid == 2 && (!strcmp(n->op, "&&") || !strcmp(n->op, "||")) && (n->kid[1]->flags & IRF_AWAIT)) {
+            sb l = {0, 0, 0}, r = {0, 0, 0};
+            ilist lu = {0, 0, 0}, ru = {0, 0, 0};
+            lx(L, n->kid[0], &l, &lu, 0);
+            int k = ++L->ngen;
+            const char *cn = ir_printf(L->u, "c%d_", k);
+            static ir_type int_type = {IRT_INT, "int", "int ", "", "int", 1, 0, 0, 0, 0, 4, 4, NULL, 0, NULL};
+            int c = new_temp(L, cn, &int_type, n->b);
+            ob_line(o, n->line);
+            ob_genf(o, "int %s = !!(%s); ", cn, l.s ? l.s : "");
+            int A = node_after(L);
+            use_all(L, A, &lu);
+            cfg_def(L->g, A, c);
+            ob_genf(o, "if (%s%s) { ", n->op[0] == '&' ? "" : "!", cn);
+            int mark = L->scope.n;
+            lx(L, n->kid[1], &r, &ru, 0);
+            ob_genf(o, " %s = !!(%s); } ", cn, r.s ? r.s : "");
+            L->scope.n = mark;
+            int Bn = node_after(L);
+            use_all(L, Bn, &ru);
+            cfg_def(L->g, Bn, c);
+            int J = cfg_node(L->g);
+            cfg_edge(L->g, A, J);
+            cfg_edge(L->g, Bn, J);
+            L->cur = J;
+            sb_puts(txt, cn);
+            ipush(uses, c);
+            sb_free(&l);
+            sb_free(&r);
+            free(lu.v);
+            free(ru.v);
+            return;
+        }
+        if (n->nkid == 2 && !strcmp(n->op, ",") && (n->kid[1]->flags & IRF_AWAIT)) {
+            sb l = {0, 0, 0};
+            ilist lu = {0, 0, 0};
+            lx(L, n->kid[0], &l, &lu, 1);
+            if (l.n) {
+                ob_line(o, n->line);
+                ob_genf(o, "(void)(%s); ", l.s);
+            }
+            int A = node_after(L);
+            use_all(L, A, &lu);
+            sb_free(&l);
+            free(lu.v);
+            lx(L, n->kid[1], txt, uses, discard);
+            return;
+        }
+        break;
+    case IR_COND:
+        if (n->nkid == 3 && ((n->kid[1]->flags | n->kid[2]->flags) & IRF_AWAIT)) {
+            sb c = {0, 0, 0};
+            ilist cu = {0, 0, 0};
+            lx(L, n->kid[0], &c, &cu, 0);
+            int is_void = n->type->kind == IRT_VOID || discard;
+            int q = -1;
+            const char *qn = ir_printf(L->u, "q%d_", ++L->ngen);
+            ob_line(o, n->line);
+            if (!is_void) {
+                if (!n->type->decl_pre && strchr(n->type->spelling, '(')) {
+                    diag_error(L->u, n->b, "cannot name the type of this conditional expression");
+                    L->errors++;
+                    return;
+                }
+                q = new_temp(L, qn, n->type, n->b);
+                ob_genf(o, "%s; ", decl_of(L, n->type, qn));
+            }
+            ob_genf(o, "if (%s) { ", c.s ? c.s : "");
+            int A = node_after(L);
+            use_all(L, A, &cu);
+            int ends[2];
+            for (int br = 0; br < 2; br++) {
+                if (br)
+                    ob_gen(o, "} else { ");
+                L->cur = A;
+                int mark = L->scope.n;
+                sb t = {0, 0, 0};
+                ilist tu = {0, 0, 0};
+                lx(L, n->kid[1 + br], &t, &tu, is_void);
+                if (t.n)
+                    ob_genf(o, is_void ? "(void)(%s%s); " : "%s = (%s); ", is_void ? "" : qn, t.s);
+                int X = node_after(L);
+                use_all(L, X, &tu);
+                if (q >= 0)
+                    cfg_def(L->g, X, q);
+                ends[br] = X;
+                L->scope.n = mark;
+                sb_free(&t);
+                free(tu.v);
+            }
+            ob_gen(o, "} ");
+            int J = cfg_node(L->g);
+            cfg_edge(L->g, ends[0], J);
+            cfg_edge(L->g, ends[1], J);
+            L->cur = J;
+            if (q >= 0) {
+                sb_puts(txt, qn);
+                ipush(uses, q);
+            } else if (!discard)
+                sb_puts(txt, "((void)0)");
+            sb_free(&c);
+            free(cu.v);
+            return;
+        }
+        break;
+    case IR_STMTEXPR: case IR_SIZEOF: case IR_GENERIC:
+        /* find.c refused the awaits in these */
+        return;
+    default:
+        break;
+    }
+    splice(L, n, txt, uses);
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+static void ls(lw *L, ir_node *s);
+
+static target *push_target(lw *L, int brk, int cont)
+{
+    target *t = ir_push(&L->t, &L->nt, &L->capt, sizeof *t);
+    t->brk = brk;
+    t->cont = cont;
+    t->head = -1;
+    return t;
+}
+
+static target *loop_target(lw *L)
+{
+    for (int i = L->nt - 1; i >= 0; i--)
+        if (!L->t[i].is_switch)
+            return &L->t[i];
+    return NULL;
+}
+
+static target *switch_target(lw *L)
+{
+    for (int i = L->nt - 1; i >= 0; i--)
+        if (L->t[i].is_switch)
+            return &L->t[i];
+    return NULL;
+}
+
+static int label_node(lw *L, const char *name)
+{
+    for (int i = 0; i < L->nlabels; i++)
+        if (!strcmp(L->labels[i].name, name ? name : ""))
+            return L->labels[i].node;
+    labelref *l = ir_push(&L->labels, &L->nlabels, &L->caplabels, sizeof *l);
+    l->name = name ? name : "";
+    l->node = cfg_node(L->g);
+    return l->node;
+}
+
+/* Declarations: one CFG node per declarator, each var in scope after it. */
+static void decl_cfg(lw *L, ir_node *d)
+{
+    for (int i = 0; i < d->nkid; i++) {
+        ir_node *v = d->kid[i];
+        int n = node_after(L);
+        ilist u = {0, 0, 0};
+        refs(L, v, &u);
+        use_all(L, n, &u);
+        free(u.v);
+        if (v->var >= 0) {
+            cfg_def(L->g, n, v->var);
+            ipush(&L->scope, v->var);
+        }
+    }
+}
+
+/* A declaration whose first initializer awaits: the awaits go before it. */
+static void ls_decl(lw *L, ir_node *s, unsigned end)
+{
+    ob *o = L->o;
+    ob_src(o, s->b);
+    if (!(s->flags & IRF_AWAIT)) {
+        decl_cfg(L, s);
+        ob_src(o, end);
+        return;
+    }
+    ir_node *v = s->kid[0];
+    ir_node *init = v->for_init == 0 ? v->kid[0] : NULL;
+    if (!init || !(init->flags & IRF_AWAIT) || (init->flags & IRF_BADEXT)) {
+        if (init)
+            refuse_macro(L, init);
+        else {
+            diag_error(L->u, v->b, "await in a declarator outside its initializer cannot be translated");
+            L->errors++;
+        }
+        return;
+    }
+    sb t = {0, 0, 0};
+    ilist u = {0, 0, 0};
+    lx(L, init, &t, &u, 0);
+    ob_src(o, init->b);
+    ob_gen(o, t.s ? t.s : "");
+    ob_skip(o, init->e);
+    int n = node_after(L);
+    use_all(L, n, &u);
+    for (int k = 1; k < v->nkid; k++)
+        refs(L, v->kid[k], &u);
+    use_all(L, n, &u);
+    if (v->var >= 0) {
+        cfg_def(L->g, n, v->var);
+        ipush(&L->scope, v->var);
+    }
+    sb_free(&t);
+    free(u.v);
+    /* the other declarators have no awaits (find.c) */
+    for (int i = 1; i < s->nkid; i++) {
+        ir_node *w = s->kid[i];
+        int m = node_after(L);
+        ilist wu = {0, 0, 0};
+        refs(L, w, &wu);
+        use_all(L, m, &wu);
+        free(wu.v);
+        if (w->var >= 0) {
+            cfg_def(L->g, m, w->var);
+            ipush(&L->scope, w->var);
+        }
+    }
+    ob_src(o, end);
+}
+
+/* An expression evaluated for its effect, text [b, end) (end after ';'). */
+static void ls_expr(lw *L, ir_node *e, unsigned b, unsigned end)
+{
+    ob *o = L->o;
+    ob_src(o, b);
+    if (!(e->flags & IRF_AWAIT)) {
+        int n = node_after(L);
+        ilist u = {0, 0, 0};
+        refs(L, e, &u);
+        use_all(L, n, &u);
+        cfg_def(L->g, n, killed(e));
+        free(u.v);
+        ob_src(o, end);
+        return;
+    }
+    int mark = L->scope.n;
+    ob_gen(o, "{ ");
+    sb t = {0, 0, 0};
+    ilist u = {0, 0, 0};
+    lx(L, e, &t, &u, 1);
+    if (t.n) {
+        ob_line(o, e->line);
+        ob_genf(o, " %s;", t.s);
+    }
+    int n = node_after(L);
+    use_all(L, n, &u);
+    cfg_def(L->g, n, killed(e));
+    ob_gen(o, " }");
+    ob_skip(o, end);
+    L->scope.n = mark;
+    sb_free(&t);
+    free(u.v);
+}
+
+/* Lower a condition expression: awaits emitted, its text returned. */
+static char *cond_text(lw *L, ir_node *c, int *node)
+{
+    sb t = {0, 0, 0};
+    ilist u = {0, 0, 0};
+    lx(L, c, &t, &u, 0);
+    *node = node_after(L);
+    use_all(L, *node, &u);
+    free(u.v);
+    char *r = ir_strdup(L->u, t.s ? t.s : "");
+    sb_free(&t);
+    return r;
+}
+
+static void ls_return(lw *L, ir_node *s)
+{
+    ob *o = L->o;
+    ob_src(o, s->b);
+    ir_node *e = s->nkid ? s->kid[0] : NULL;
+    ir_type *rt = L->f->self->ret;
+    if (!e) {
+        ob_gen(o, "return durable__return(co_, 0, 0);");
+    } else {
+        int mark = L->scope.n;
+        sb t = {0, 0, 0};
+        ilist u = {0, 0, 0};
+        ob_gen(o, "{ ");
+        lx(L, e, &t, &u, rt->kind == IRT_VOID);
+        ob_line(o, e->line);
+        if (rt->kind == IRT_VOID)
+            ob_genf(o, "%s%s return durable__return(co_, 0, 0); }", t.s ? t.s : "", t.n ? ";" : "");
+        else
+            ob_genf(o, "%s = (%s); return durable__return(co_, &r_, sizeof r_); }", decl_of(L, rt, "r_"),
+                    t.s ? t.s : "");
+        int n = node_after(L);
+        use_all(L, n, &u);
+        L->scope.n = mark;
+        sb_free(&t);
+        free(u.v);
+    }
+    cfg_edge(L->g, L->cur, L->exit);
+    L->cur = -1;
+    ob_skip(o, s->e);
+}
+
+static void ls(lw *L, ir_node *s)
+{
+    ob *o = L->o;
+    ob_src(o, s->b);
+    int mark = L->scope.n;
+    switch (s->kind) {
+    case IR_COMPOUND:
+        for (int i = 0; i < s->nkid; i++)
+            ls(L, s->kid[i]);
+        ob_src(o, s->e);
+        L->scope.n = mark;
+        return;
+    case IR_DECL:
+        ls_decl(L, s, s->e);
+        return;
+    case IR_EXPR_STMT:
+        ls_expr(L, s->kid[0], s->b, s->e);
+        return;
+    case IR_RETURN:
+        ls_return(L, s);
+        return;
+    case IR_IF:
+    case IR_SWITCH: {
+        ir_node *c = s->kid[0];
+        int C, wrap = (c->flags & IRF_AWAIT) != 0;
+        if (wrap) {
+            ob_gen(o, "{ ");
+            char *t = cond_text(L, c, &C);
+            ob_src(o, c->b);
+            ob_gen(o, t);
+            ob_skip(o, c->e);
+        } else {
+            ilist u = {0, 0, 0};
+            refs(L, c, &u);
+            C = node_after(L);
+            use_all(L, C, &u);
+            free(u.v);
+        }
+        if (s->kind == IR_IF) {
+            int ends[2] = {C, C};
+            for (int i = 1; i < s->nkid && i < 3; i++) {
+                L->cur = C;
+                ls(L, s->kid[i]);
+                ends[i - 1] = L->cur;
+            }
+            int J = cfg_node(L->g);
+            cfg_edge(L->g, ends[0], J);
+            cfg_edge(L->g, s->nkid > 2 ? ends[1] : C, J);
+            L->cur = J;
+        } else {
+            int X = cfg_node(L->g);
+            target *lt = loop_target(L);
+            target *t = push_target(L, X, lt ? lt->cont : -1);
+            t->is_switch = 1;
+            t->head = C;
+            int idx = L->nt - 1;
+            L->cur = -1;
+            if (s->nkid > 1)
+                ls(L, s->kid[1]);
+            cfg_edge(L->g, L->cur, X);
+            if (!L->t[idx].has_default)
+                cfg_edge(L->g, C, X);
+            L->nt = idx;
+            L->cur = X;
+        }
+        ob_src(o, s->e);
+        if (wrap)
+            ob_gen(o, " }");
+        L->scope.n = mark;
+        return;
+    }
+    case IR_CASE:
+    case IR_DEFAULT: {
+        target *t = switch_target(L);
+        int n = cfg_node(L->g);
+        cfg_edge(L->g, L->cur, n);
+        if (t) {
+            cfg_edge(L->g, t->head, n);
+            if (s->kind == IR_DEFAULT)
+                t->has_default = 1;
+        }
+        L->cur = n;
+        if (s->nkid)
+            ls(L, s->kid[s->nkid - 1]);
+        ob_src(o, s->e);
+        return;
+    }
+    case IR_LABEL: {
+        int n = label_node(L, s->name);
+        cfg_edge(L->g, L->cur, n);
+        L->cur = n;
+        if (s->nkid)
+            ls(L, s->kid[0]);
+        ob_src(o, s->e);
+        return;
+    }
+    case IR_GOTO:
+        cfg_edge(L->g, L->cur, label_node(L, s->name));
+        L->cur = -1;
+        ob_src(o, s->e);
+        return;
+    case IR_BREAK: {
+        target *t = L->nt ? &L->t[L->nt - 1] : NULL;
+        if (t)
+            cfg_edge(L->g, L->cur, t->brk);
+        L->cur = -1;
+        ob_src(o, s->e);
+        return;
+    }
+    case IR_CONTINUE: {
+        target *t = loop_target(L);
+        if (t) {
+            cfg_edge(L->g, L->cur, t->cont);
+            if (t->label) {
+                ob_genf(o, "goto cont%d_;", t->label);
+                ob_skip(o, s->e);
+                t->label_used = 1;
+            }
+        }
+        L->cur = -1;
+        ob_src(o, s->e);
+        return;
+    }
+    case IR_WHILE: {
+        ir_node *c = s->kid[0], *body = s->kid[1];
+        int X = cfg_node(L->g);
+        if (!(c->flags & IRF_AWAIT)) {
+            ob_src(o, c->e);
+            ilist u = {0, 0, 0};
+            refs(L, c, &u);
+            int H = node_after(L);
+            use_all(L, H, &u);
+            free(u.v);
+            push_target(L, X, H);
+            int idx = L->nt - 1;
+            ls(L, body);
+            cfg_edge(L->g, L->cur, H);
+            L->nt = idx;
+            cfg_edge(L->g, H, X);
+        } else {
+            ob_gen(o, "for (;;) { ");
+            int T = node_after(L);
+            int H;
+            char *t = cond_text(L, c, &H);
+            ob_line(o, c->line);
+            ob_genf(o, "if (!(%s)) break; ", t);
+            push_target(L, X, T);
+            int idx = L->nt - 1;
+            ob_skip(o, body->b);
+            ls(L, body);
+            cfg_edge(L->g, L->cur, T);
+            L->nt = idx;
+            cfg_edge(L->g, H, X);
+            ob_src(o, s->e);
+            ob_gen(o, " }");
+        }
+        L->cur = X;
+        L->scope.n = mark;
+        ob_src(o, s->e);
+        return;
+    }
+    case IR_DO: {
+        ir_node *body = s->kid[0], *c = s->kid[1];
+        int X = cfg_node(L->g);
+        int T = node_after(L);
+        int Cn = cfg_node(L->g);
+        int await_cond = (c->flags & IRF_AWAIT) != 0;
+        if (await_cond) {
+            ob_gen(o, "for (;;) { ");
+            ob_skip(o, body->b);
+        }
+        target *t = push_target(L, X, Cn);
+        int idx = L->nt - 1;
+        int label = await_cond ? ++L->ngen : 0;
+        t->label = label;
+        ls(L, body);
+        int used = L->t[idx].label_used;
+        L->nt = idx;
+        cfg_edge(L->g, L->cur, Cn);
+        L->cur = Cn;
+        if (!await_cond) {
+            ilist u = {0, 0, 0};
+            refs(L, c, &u);
+            use_all(L, Cn, &u);
+            free(u.v);
+            cfg_edge(L->g, Cn, T);
+            cfg_edge(L->g, Cn, X);
+            ob_src(o, s->e);
+        } else {
+            if (used)
+                ob_genf(o, " cont%d_: ;", label);
+            int H;
+            char *ct = cond_text(L, c, &H);
+            ob_line(o, c->line);
+            ob_genf(o, " if (!(%s)) break; }", ct);
+            cfg_edge(L->g, H, T);
+            cfg_edge(L->g, H, X);
+            ob_skip(o, s->e);
+        }
+        L->cur = X;
+        return;
+    }
+    case IR_FOR: {
+        ir_node *init = s->for_init >= 0 ? s->kid[s->for_init] : NULL;
+        ir_node *c = s->for_cond >= 0 ? s->kid[s->for_cond] : NULL;
+        ir_node *inc = s->for_inc >= 0 ? s->kid[s->for_inc] : NULL;
+        ir_node *body = s->kid[s->for_body];
+        int hdr_await = (init && (init->flags & IRF_AWAIT)) || (c && (c->flags & IRF_AWAIT)) ||
+                        (inc && (inc->flags & IRF_AWAIT));
+        int X = cfg_node(L->g);
+        if (!hdr_await) {
+            if (init && init->kind == IR_DECL)
+                decl_cfg(L, init);
+            else if (init) {
+                int n = node_after(L);
+                ilist u = {0, 0, 0};
+                refs(L, init, &u);
+                use_all(L, n, &u);
+                cfg_def(L->g, n, killed(init));
+                free(u.v);
+            }
+            ob_src(o, body->b);
+            ilist u = {0, 0, 0};
+            refs(L, c, &u);
+            int H = node_after(L);
+            use_all(L, H, &u);
+            free(u.v);
+            int I = cfg_node(L->g);
+            ilist iu = {0, 0, 0};
+            refs(L, inc, &iu);
+            use_all(L, I, &iu);
+            cfg_def(L->g, I, inc ? killed(inc) : -1);
+            free(iu.v);
+            push_target(L, X, I);
+            int idx = L->nt - 1;
+            ls(L, body);
+            L->nt = idx;
+            cfg_edge(L->g, L->cur, I);
+            cfg_edge(L->g, I, H);
+            if (c)
+                cfg_edge(L->g, H, X);
+            ob_src(o, s->e);
+        } else {
+            if (s->flags & IRF_BADEXT) {
+                refuse_macro(L, s);
+                return;
+            }
+            ob_gen(o, "{ ");
+            if (init && init->kind == IR_DECL) {
+                ob_skip(o, init->b);
+                ls_decl(L, init, s->semi1 + 1);
+            } else if (init) {
+                ob_skip(o, init->b);
+                ls_expr(L, init, init->b, s->semi1 + 1);
+            }
+            ob_skip(o, s->semi1 + 1);
+            ob_gen(o, " for (;;) { ");
+            int T = node_after(L);
+            int H = -1;
+            if (c) {
+                char *ct = cond_text(L, c, &H);
+                ob_line(o, c->line);
+                ob_genf(o, "if (!(%s)) break; ", ct);
+            }
+            int label = inc ? ++L->ngen : 0;
+            int I = cfg_node(L->g);
+            target *t = push_target(L, X, inc ? I : T);
+            t->label = label;
+            int idx = L->nt - 1;
+            ob_skip(o, body->b);
+            ls(L, body);
+            int used = L->t[idx].label_used;
+            L->nt = idx;
+            ob_src(o, body->e);
+            if (inc) {
+                if (used)
+                    ob_genf(o, " cont%d_: ;", label);
+                cfg_edge(L->g, L->cur, I);
+                L->cur = I;
+                int imark = L->scope.n;
+                sb t2 = {0, 0, 0};
+                ilist u = {0, 0, 0};
+                ob_gen(o, " { ");
+                lx(L, inc, &t2, &u, 1);
+                ob_line(o, inc->line);
+                if (t2.n)
+                    ob_genf(o, "%s;", t2.s);
+                ob_gen(o, " }");
+                int n = node_after(L);
+                use_all(L, n, &u);
+                cfg_def(L->g, n, killed(inc));
+                L->scope.n = imark;
+                sb_free(&t2);
+                free(u.v);
+            }
+            cfg_edge(L->g, L->cur, T);
+            if (H >= 0)
+                cfg_edge(L->g, H, X);
+            ob_gen(o, " } }");
+            ob_skip(o, s->e);
+        }
+        L->cur = X;
+        L->scope.n = mark;
+        return;
+    }
+    case IR_NULL:
+        ob_src(o, s->e);
+        return;
+    default: { /* asm and the like: reads and may write what it names */
+        if (s->flags & IRF_AWAIT) {
+            diag_error(L->u, s->b, "await in this statement cannot be translated");
+            L->errors++;
+        }
+        int n = node_after(L);
+        ilist u = {0, 0, 0};
+        refs(L, s, &u);
+        use_all(L, n, &u);
+        free(u.v);
+        ob_src(o, s->e);
+        return;
+    }
+    }
+}
+
+/* ---- after liveness ------------------------------------------------------ */
+
+static int in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return i;
+    return -1;
+}
+
+/* Decide each await's saved set and refuse what cannot be saved. */
+static void settle(lw *L)
+{
+    ir_func *f = L->f;
+    cfg_solve(L->g, f->nvars);
+    if (getenv("DCC_DEBUG_CFG"))
+        cfg_dump(L->g, stderr);
+    unsigned char *reported = calloc((size_t)f->nvars + 1, 1);
+    for (int k = 0; k < f->nawaits; k++) {
+        ir_await *a = &f->awaits[k];
+        a->live = ir_alloc(L->u, (size_t)f->nvars + 1);
+        /* does some path from here read durable_error() before the next await completes? */
+        for (int s2 = 0; s2 < cfg_nsucc(L->g, a->tnode); s2++)
+            if (cfg_live_in(L->g, cfg_succ(L->g, a->tnode, s2), L->errvar))
+                a->checks_error = 1;
+        for (int v = 0; v < f->nvars; v++) {
+            if (v == L->errvar || !cfg_live_in(L->g, a->rnode, v))
+                continue;
+            int at = in_list(a->inscope, a->ninscope, v);
+            if (at < 0)
+                continue; /* not declared here: its value is not defined after the await */
+            ir_var *var = &f->vars[v];
+            for (int j = at + 1; j < a->ninscope; j++)
+                if (!strcmp(f->vars[a->inscope[j]].name, var->name) && !reported[v]) {
+                    diag_error(L->u, var->off, "local '%s' is live across the await at line %u but hidden there "
+                                               "by another '%s'", var->name, a->line, var->name);
+                    diag_note(L->u, f->vars[a->inscope[j]].off, "rename one of them");
+                    reported[v] = 1;
+                    L->errors++;
+                }
+            if (var->type->kind == IRT_BAD && !reported[v]) {
+                diag_error(L->u, var->off, "local '%s' of type '%s' (%s) is live across the await at line %u",
+                           var->name, var->type->spelling, var->type->why, a->line);
+                diag_note(L->u, a->node->b, "only numbers, enums, bools, fixed arrays and structs of them, "
+                                            "and char * strings survive an await; recompute or copy the "
+                                            "value after the await instead");
+                reported[v] = 1;
+                L->errors++;
+            } else if (var->type->is_const && !reported[v]) {
+                diag_error(L->u, var->off, "const local '%s' is live across the await at line %u", var->name,
+                           a->line);
+                diag_note(L->u, a->node->b, "dcc restores it by assignment after a resume; drop the const");
+                reported[v] = 1;
+                L->errors++;
+            }
+            a->live[v] = 1;
+            var->in_frame = 1;
+        }
+    }
+    free(reported);
+    /* frame member names: the user's, made distinct */
+    for (int v = 0; v < f->nvars; v++) {
+        ir_var *var = &f->vars[v];
+        if (!var->in_frame)
+            continue;
+        const char *name = var->name;
+        for (int n = 1;; n++) {
+            int clash = 0;
+            for (int w = 0; w < v && !clash; w++)
+                clash = f->vars[w].in_frame && !strcmp(f->vars[w].field, name);
+            if (!clash)
+                break;
+            name = ir_printf(L->u, "%s_%d", var->name, n);
+        }
+        var->field = name;
+    }
+}
+
+/* The text that saves (spill) or restores (reload) await k's variables. */
+static void hole_text(lw *L, sb *b, int k, int spill)
+{
+    ir_func *f = L->f;
+    ir_await *a = &f->awaits[k];
+    size_t at = b->n;
+    for (int v = 0; v < f->nvars; v++) {
+        if (!a->live[v])
+            continue;
+        ir_var *var = &f->vars[v];
+        if (var->type->is_array || !var->type->decl_pre) {
+            if (spill && !var->type->decl_pre)
+                sb_printf(b, "_Static_assert(sizeof %s == sizeof f_->%s, \"dcc: layout of '%s'\"); ",
+                          var->name, var->field, var->name);
+            if (spill)
+                sb_printf(b, "__builtin_memcpy(&f_->%s, &%s, sizeof %s); ", var->field, var->name, var->name);
+            else
+                sb_printf(b, "__builtin_memcpy(&%s, &f_->%s, sizeof %s); ", var->name, var->field, var->name);
+        } else if (spill)
+            sb_printf(b, "f_->%s = %s; ", var->field, var->name);
+        else
+            sb_printf(b, "%s = f_->%s; ", var->name, var->field);
+    }
+    if (!spill && b->n == at)
+        sb_puts(b, "; "); /* a label needs a statement */
+}
+
+int lower_func(ir_unit *u, ir_func *f, ob *o)
+{
+    lw L;
+    memset(&L, 0, sizeof L);
+    L.u = u;
+    L.f = f;
+    L.o = o;
+    L.g = cfg_new();
+    f->cfg = L.g;
+    static ir_type int_type = {IRT_INT, "int", "int ", "", "int", 1, 0, 0, 0, 0, 4, 4, NULL, 0, NULL};
+    L.errvar = ir_add_var(u, f, "durable_error()", &int_type, f->b);
+    f->vars[L.errvar].is_temp = 1;
+    int entry = cfg_node(L.g);
+    L.exit = cfg_node(L.g);
+    L.cur = entry;
+    f->cfg_entry = entry;
+    f->cfg_exit = L.exit;
+    for (int v = 0; v < f->nvars; v++)
+        if (f->vars[v].is_param) {
+            cfg_def(L.g, entry, v);
+            ipush(&L.scope, v);
+        }
+    size_t start = o->b.n;
+    ir_node *body = f->body;
+    ob_skip(o, body->b + 1);
+    for (int i = 0; i < body->nkid; i++)
+        ls(&L, body->kid[i]);
+    ob_src(o, body->e - 1);
+    ob_gen(o, "return durable__return(co_, 0, 0); ");
+    cfg_edge(L.g, L.cur, L.exit);
+    ob_src(o, body->e);
+    if (!L.errors)
+        settle(&L);
+    /* fill the holes, back to front so offsets stay valid */
+    if (!L.errors && L.nholes) {
+        sb out = {0, 0, 0};
+        size_t p = start;
+        sb_put(&out, o->b.s, start);
+        for (int i = 0; i < L.nholes; i++) {
+            sb_put(&out, o->b.s + p, L.holes[i].at - p);
+            hole_text(&L, &out, L.holes[i].await, L.holes[i].spill);
+            p = L.holes[i].at;
+        }
+        sb_put(&out, o->b.s + p, o->b.n - p);
+        sb_free(&o->b);
+        o->b = out;
+    }
+    free(L.t);
+    free(L.scope.v);
+    free(L.labels);
+    free(L.holes);
+    return L.errors;
+}
