@@ -121,8 +121,8 @@ int drv_exit_status(int status);
  * is set to a non-empty value other than 0. */
 void drv_trace(const char *what, char *const argv[]);
 int drv_verbose(void);
-/* Block (on = 1) or unblock (0) the signals dcc cleans up after, around a
- * short critical section. */
+/* Block (on = 1) the signals dcc cleans up after, around a short critical
+ * section, then restore (0) the mask from before.  Does not nest. */
 void drv_signals_block(int on);
 
 /* ---- Dependency files and line markers (driver_deps.c) ---- */
@@ -144,6 +144,23 @@ int drv_deps_fix(const drv_cmd *cmd, const char *orig, const char *tmp_path);
  * dcc captured on the user's behalf); else `path` is rewritten atomically.
  * Returns 0 or -1 (message on stderr). */
 int drv_markers_fix(const char *path, const char *orig, const char *tmp_path, FILE *dest);
+
+/* ---- Translate and emit modes (driver_translate.c) ----
+ * The only part of the driver that calls the translator (translate.h). */
+
+/* --emit-c/-dot/-json (kind is a dcc_emit_kind): translate cmd's one input
+ * to standard output or -o; --emit-c of a file without durable code prints
+ * the file.  Returns the exit code; a refused input leaves no -o file. */
+int drv_emit(const drv_cmd *cmd, int kind);
+/* The translate mode: translate the inputs marked in want[0..ninputs)
+ * (nwant of them) into private copies — every refused one is reported,
+ * then dcc stops with 1 — run the compiler cc[0..ncc) once on the user's
+ * arguments with the copies in place, fix dependency files and -E output,
+ * remove the copies.  With `keep`, each copy is also left as <stem>.dcc.c
+ * beside the output.  Returns the exit code, or does not return when the
+ * compiler is killed by a signal (dcc then dies from the same one). */
+int drv_translate_and_compile(char **cc, int ncc, const drv_cmd *cmd, const int *want, int nwant,
+                              int keep);
 
 /* ---- Small helpers ---- */
 void *drv_xmalloc(size_t n);         /* exits 2 with a message when out of memory */

@@ -1,6 +1,7 @@
 /*
- * driver_deps.c — make the dependency files of -MD/-MMD/-MF name the user's
- * source instead of the translated copy dcc compiled.
+ * driver_deps.c — make what the compiler writes about its input name the
+ * user's source instead of the translated copy dcc compiled: dependency
+ * files (-MD/-MMD/-MF) and the line markers of -E output.
  *
  * The translated copy lives at <tmp>/<n>/<basename of the original>, so the
  * compiler's own output names (foo.o, foo.d) and targets are already the
@@ -8,8 +9,8 @@
  * directory.  The fix is therefore a textual replacement of the unique
  * "<tmp>/<n>/" prefix by the original's directory, leaving the basename
  * exactly as the compiler escaped it.  The temporary directory's name holds
- * no character that make rules escape (driver_proc.c makes sure), so the
- * prefix appears in the file verbatim.
+ * no character that make rules or C strings escape (driver_proc.c makes
+ * sure), so the prefix appears in both kinds of file verbatim.
  *
  * Not for: -M/-MM without -MD (dcc runs those on the original file).
  */

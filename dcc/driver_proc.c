@@ -114,12 +114,16 @@ int drv_tmp_open(int nfiles)
     for (int i = 0; i < NFAULTS; i++)
         sigaction(fault_signals[i], &sa, NULL);
 
-    if (!mkdtemp(tmp_root)) {
+    drv_signals_block(1); /* between mkdtemp and the flag, a signal would leak it */
+    int made = mkdtemp(tmp_root) != NULL;
+    int err = errno;
+    tmp_root_made = made;
+    drv_signals_block(0);
+    if (!made) {
         fprintf(stderr, "dcc: error: cannot create a temporary directory in %s: %s\n", base,
-                strerror(errno));
+                strerror(err));
         return -1;
     }
-    tmp_root_made = 1;
     return 0;
 }
 
@@ -148,11 +152,16 @@ const char *drv_tmp_path(const char *basename)
 
 void drv_signals_block(int on)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int i = 0; i < NSIGNALS; i++)
-        sigaddset(&set, handled_signals[i]);
-    sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+    static sigset_t saved; /* the mask before the critical section */
+    if (on) {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int i = 0; i < NSIGNALS; i++)
+            sigaddset(&set, handled_signals[i]);
+        sigprocmask(SIG_BLOCK, &set, &saved);
+    } else {
+        sigprocmask(SIG_SETMASK, &saved, NULL);
+    }
 }
 
 int drv_verbose(void)

@@ -214,6 +214,27 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             value_desc(o, ir_printf(u, "%s__v%d", n, a->id), a->callee->ret,
                        emit_members(u, o, n, a->callee->ret, &seq));
     }
+    /* Each await's saved locals, as indices into __fields (the in-frame
+     * variables in order): what lets a newer build resume an older frame. */
+    int *nsaves = calloc((size_t)f->nawaits + 1, sizeof *nsaves);
+    for (int k = 0; nsaves && k < f->nawaits; k++) {
+        ir_await *a = &f->awaits[k];
+        int idx = 0, any = 0;
+        for (int v = 0; v < f->nvars; v++) {
+            if (!f->vars[v].in_frame)
+                continue;
+            if (a->live && a->live[v]) {
+                if (!any)
+                    ob_genf(o, "static const uint32_t %s__s%d[] = { ", n, a->id);
+                ob_genf(o, "%s%d", any ? ", " : "", idx);
+                any = 1;
+                nsaves[k]++;
+            }
+            idx++;
+        }
+        if (any)
+            ob_gen(o, " };\n");
+    }
     if (f->nawaits) {
         static const char *const akind[] = {"0", "DURABLE_AWAIT_STEP", "DURABLE_AWAIT_CHILD", "DURABLE_AWAIT_RUNTIME"};
         ob_genf(o, "static const durable_await %s__awaits[] = {\n", n);
@@ -222,12 +243,17 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             int has_value = a->kind == AWAIT_RUNTIME || a->callee->ret->kind != IRT_VOID;
             ob_genf(o, "    { %d, %s, \"%s\", %u, ", a->id, akind[a->kind], a->callee->name, a->line);
             if (has_value)
-                ob_genf(o, "&%s__v%d, %d },\n", n, a->id, a->checks_error);
+                ob_genf(o, "&%s__v%d, %d, ", n, a->id, a->checks_error);
             else
-                ob_genf(o, "0, %d },\n", a->checks_error);
+                ob_genf(o, "0, %d, ", a->checks_error);
+            if (nsaves && nsaves[k])
+                ob_genf(o, "%s__s%d, %d },\n", n, a->id, nsaves[k]);
+            else
+                ob_gen(o, "0, 0 },\n");
         }
         ob_gen(o, "};\n");
     }
+    free(nsaves);
     ob_genf(o, "%sdurable_func %s__fn = {\n", c->is_static ? "static " : "", n);
     ob_genf(o, "    \"%s\", \"%s\", %s__step,\n", n, basename_of(u->path), n);
     ob_genf(o, "    sizeof(struct %s__frame), sizeof(struct %s__args),\n", n, n);

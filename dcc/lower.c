@@ -246,7 +246,8 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     /* what is visible at the await, and what the resume goto may not cross */
     a->ninscope = L->scope.n;
     a->inscope = ir_alloc(L->u, sizeof(int) * (size_t)(L->scope.n + 1));
-    memcpy(a->inscope, L->scope.v, sizeof(int) * (size_t)L->scope.n);
+    if (L->scope.n) /* v is NULL while the scope is empty */
+        memcpy(a->inscope, L->scope.v, sizeof(int) * (size_t)L->scope.n);
     for (int i = 0; i < L->scope.n; i++) {
         ir_var *v = &f->vars[L->scope.v[i]];
         if (v->type->is_vla) {

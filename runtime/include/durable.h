@@ -334,6 +334,11 @@ DURABLE_API int durable_resume(durable_rt *rt, const char *id);
  * again).  DURABLE_ENOTFAILED if it is not failed. */
 DURABLE_API int durable_retry(durable_rt *rt, const char *id);
 
+/* Delete finished workflows (done, failed, cancelled) last updated before
+ * `before_ms` (milliseconds since the epoch), with their history and their
+ * finished children.  Returns how many workflows were deleted. */
+DURABLE_API int durable_purge(durable_rt *rt, int64_t before_ms);
+
 /* Set the step retry policy of every await in durable function `function`
  * (NULL restores the default).  Not stored: set it at every start. */
 DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const durable_retry_policy *p);
@@ -392,6 +397,11 @@ typedef struct durable_await {
      * code.  0: it ends the workflow failed (cancelled), like an uncaught
      * exception; the frame is kept and durable_retry can re-run the await. */
     int checks_error;
+    /* The frame fields (indices into durable_func.fields) this await saves
+     * and restores: its live locals.  With these a frame written by an older
+     * build can be resumed by a newer one (docs/semantics.md, upgrades). */
+    const uint32_t *saves;
+    uint32_t nsaves;
 } durable_await;
 
 typedef int (*durable_step_fn)(durable_co *co, void *frame);

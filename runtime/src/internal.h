@@ -38,6 +38,8 @@ int durable__registry_has(const durable_func *fn);
 /* DURABLE_EDUPFUNC if two registered functions share a name, else OK. */
 int durable__registry_check(void);
 uint64_t durable__fingerprint(const durable_func *fn);
+/* An await's saved fields as text, "0,2,3" (malloc'd; "" for none). */
+char *durable__saves_text(const durable_await *a);
 
 /* ---- codec (codec.c) ----
  * A value blob: 'D' 'F', version, flags, u32 LE field count, then each field's

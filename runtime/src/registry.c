@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static durable_func *registry;
@@ -92,6 +93,18 @@ static void fnv_fields(fnv *s, const char *role, const durable_field *f, uint32_
     }
 }
 
+char *durable__saves_text(const durable_await *a)
+{
+    size_t cap = 12 * (size_t)a->nsaves + 1, at = 0;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    t[0] = '\0';
+    for (uint32_t i = 0; a->saves && i < a->nsaves; i++)
+        at += (size_t)snprintf(t + at, cap - at, "%s%u", i ? "," : "", a->saves[i]);
+    return t;
+}
+
 /* Source lines and the file name are left out on purpose: editing a comment
  * above a function must not make its suspended frames incompatible. */
 uint64_t durable__fingerprint(const durable_func *fn)
@@ -110,6 +123,9 @@ uint64_t durable__fingerprint(const durable_func *fn)
         fnv_u32(&s, (uint32_t)a->kind);
         fnv_str(&s, a->callee);
         fnv_fields(&s, "value", a->value, a->value ? 1 : 0);
+        fnv_u32(&s, a->nsaves);
+        for (uint32_t k = 0; a->saves && k < a->nsaves; k++)
+            fnv_u32(&s, a->saves[k]);
     }
     /* Keep it positive as an SQLite INTEGER. */
     return s.h & 0x7fffffffffffffffULL;

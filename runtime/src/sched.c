@@ -1282,6 +1282,14 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
             durable__fields_valid(f->params, f->nparams, f->args_size) != DURABLE_OK ||
             (f->result && durable__fields_valid(f->result, 1, f->result->size) != DURABLE_OK) || !f->step)
             rc = DURABLE_EINVAL;
+    for (durable_func *f = durable__registry_first(); rc == DURABLE_OK && f; f = f->next)
+        for (uint32_t i = 0; i < f->nawaits; i++) {
+            if (f->awaits[i].id != (int)i + 1 || (f->awaits[i].nsaves && !f->awaits[i].saves))
+                rc = DURABLE_EINVAL;
+            for (uint32_t k = 0; rc == DURABLE_OK && k < f->awaits[i].nsaves; k++)
+                if (f->awaits[i].saves[k] >= f->nfields)
+                    rc = DURABLE_EINVAL;
+        }
     if (rc != DURABLE_OK)
         return rc;
     durable_rt *rt = calloc(1, sizeof *rt);
@@ -1501,6 +1509,18 @@ DURABLE_API int durable_get_stats(durable_rt *rt, durable_stats *out)
         return DURABLE_EINVAL;
     *out = rt->stats;
     return DURABLE_OK;
+}
+
+static int do_purge(durable_rt *rt, void *p)
+{
+    int count = 0;
+    int rc = rt->store->ops->purge(rt->store, *(int64_t *)p, &count);
+    return rc == DURABLE_OK ? count : rc;
+}
+
+DURABLE_API int durable_purge(durable_rt *rt, int64_t before_ms)
+{
+    return in_tx(rt, do_purge, &before_ms);
 }
 
 DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const durable_retry_policy *p)

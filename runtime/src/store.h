@@ -133,6 +133,10 @@ typedef struct durable__store_ops {
     /* Pop the oldest queued signal `name` of workflow id; DURABLE_ENOENT if none. */
     int (*take_signal)(durable__store *s, const char *id, const char *name, durable__buf *data);
 
+    /* Delete finished workflows last updated before before_ms (not children
+     * of unfinished parents), with their rows in every table. */
+    int (*purge)(durable__store *s, int64_t before_ms, int *count);
+
     int (*meta_get)(durable__store *s, const char *key, int64_t *value); /* ENOENT if unset */
     int (*meta_set)(durable__store *s, const char *key, int64_t value);
 } durable__store_ops;

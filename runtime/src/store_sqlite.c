@@ -39,6 +39,7 @@ enum {
     S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
     S_BEAT, S_WORKERS, S_DROP_WORKER, S_RELEASE,
     S_PUT_SIGNAL, S_TAKE_SIGNAL, S_META_GET, S_META_SET,
+    S_PURGE_LIST, S_PURGE_WF, S_PURGE_FRAME, S_PURGE_TIMER, S_PURGE_HISTORY, S_PURGE_SIGNALS,
     S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
     S_COUNT_OF_STATEMENTS
 };
@@ -68,8 +69,9 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                      " args_size, codec) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_PUT_FIELD] = "INSERT INTO durable_schema_fields(fingerprint, role, idx, parent, name, type, kind,"
                     " offset, size, count, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [S_PUT_AWAIT] = "INSERT INTO durable_schema_awaits(fingerprint, id, kind, callee, line, value_type,"
-                    " value_kind, value_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_PUT_AWAIT] = "INSERT INTO durable_schema_awaits(fingerprint, id, kind, callee, occurrence, line,"
+                    " value_type, value_kind, value_size, checks_error, saves)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, spawn_idx, status, args,"
                     " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
     [S_INSERT_FRAME] = "INSERT INTO durable_frames(workflow, fingerprint, state, ready, await_error,"
@@ -130,6 +132,16 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                       " WHERE workflow = ?1 AND name = ?2) RETURNING data",
     [S_META_GET] = "SELECT value FROM durable_meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO durable_meta(key, value) VALUES (?1, ?2)",
+    /* finished, old, and not the child of an unfinished parent (which may
+     * still read its result) */
+    [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
+                     " AND w.updated_ms < ?1 AND NOT EXISTS (SELECT 1 FROM durable_workflows p"
+                     " WHERE p.id = w.parent AND p.status IN " UNFINISHED ")",
+    [S_PURGE_WF] = "DELETE FROM durable_workflows WHERE id = ?1",
+    [S_PURGE_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
+    [S_PURGE_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
+    [S_PURGE_HISTORY] = "DELETE FROM durable_history WHERE workflow = ?1",
+    [S_PURGE_SIGNALS] = "DELETE FROM durable_signals WHERE workflow = ?1",
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
@@ -145,8 +157,9 @@ static const char schema_sql[] =
     " offset INTEGER NOT NULL, size INTEGER NOT NULL, count INTEGER NOT NULL, line INTEGER,"
     " PRIMARY KEY(fingerprint, role, idx));"
     "CREATE TABLE IF NOT EXISTS durable_schema_awaits(fingerprint INTEGER NOT NULL, id INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, callee TEXT, line INTEGER, value_type TEXT, value_kind INTEGER,"
-    " value_size INTEGER, PRIMARY KEY(fingerprint, id));"
+    " kind INTEGER NOT NULL, callee TEXT, occurrence INTEGER NOT NULL, line INTEGER, value_type TEXT,"
+    " value_kind INTEGER, value_size INTEGER, checks_error INTEGER NOT NULL, saves TEXT,"
+    " PRIMARY KEY(fingerprint, id));"
     "CREATE TABLE IF NOT EXISTS durable_workflows(id TEXT PRIMARY KEY, function TEXT NOT NULL,"
     " parent TEXT, spawn_idx INTEGER, collected INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,"
     " owner TEXT, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0, error TEXT,"
@@ -518,18 +531,28 @@ static int sq_put_schema(durable__store *base, const durable_func *fn)
         rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
     for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
         const durable_await *a = &fn->awaits[i];
+        int occurrence = 0; /* the how-manieth await of this callee: an identity edits keep */
+        for (uint32_t k = 0; k < i; k++)
+            occurrence += strcmp(fn->awaits[k].callee ? fn->awaits[k].callee : "", a->callee ? a->callee : "") == 0;
+        char *saves = durable__saves_text(a);
+        if (!saves)
+            return DURABLE_ENOMEM;
         st = s->st[S_PUT_AWAIT];
         sqlite3_bind_int64(st, 1, (sqlite3_int64)fn->fingerprint);
         sqlite3_bind_int(st, 2, a->id);
         sqlite3_bind_int(st, 3, a->kind);
         bind_text(st, 4, a->callee);
-        sqlite3_bind_int64(st, 5, a->line);
+        sqlite3_bind_int(st, 5, occurrence);
+        sqlite3_bind_int64(st, 6, a->line);
         if (a->value) {
-            bind_text(st, 6, a->value->type);
-            sqlite3_bind_int(st, 7, a->value->kind);
-            sqlite3_bind_int64(st, 8, a->value->size);
+            bind_text(st, 7, a->value->type);
+            sqlite3_bind_int(st, 8, a->value->kind);
+            sqlite3_bind_int64(st, 9, a->value->size);
         }
+        sqlite3_bind_int(st, 10, a->checks_error);
+        bind_text(st, 11, saves);
         rc = step_done(st);
+        free(saves);
     }
     return rc;
 }
@@ -991,6 +1014,27 @@ static int sq_take_signal(durable__store *base, const char *id, const char *name
     return ret;
 }
 
+/* ---- purge ---- */
+
+static int sq_purge(durable__store *base, int64_t before_ms, int *count)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_PURGE_LIST];
+    sqlite3_bind_int64(st, 1, before_ms);
+    char **ids;
+    size_t n;
+    int rc = collect_ids(st, &ids, &n);
+    static const int what[] = {S_PURGE_WF, S_PURGE_FRAME, S_PURGE_TIMER, S_PURGE_HISTORY, S_PURGE_SIGNALS};
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++)
+        for (size_t k = 0; rc == DURABLE_OK && k < sizeof what / sizeof *what; k++)
+            rc = by_id(s, what[k], ids[i]);
+    if (rc == DURABLE_OK) {
+        *count = (int)n;
+        durable__ids_free(ids, n);
+    }
+    return rc;
+}
+
 /* ---- meta ---- */
 
 static int sq_meta_get(durable__store *base, const char *key, int64_t *value)
@@ -1054,6 +1098,7 @@ static const durable__store_ops sqlite_ops = {
     .get_spawned = sq_get_spawned,
     .savepoint = sq_savepoint,
     .flags = sq_flags,
+    .purge = sq_purge,
     .fire_timers = sq_fire_timers,
     .claim = sq_claim,
     .has_work = sq_has_work,
