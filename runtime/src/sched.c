@@ -575,10 +575,14 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
         return hold(rt, r, DURABLE_ENOFUNC, why);
     }
     if (r->fingerprint != fn->fingerprint) {
-        snprintf(why, sizeof why,
-                 "frame of '%s' was written by an incompatible build (schema %016llx, this program %016llx)",
-                 r->function, (unsigned long long)r->fingerprint, (unsigned long long)fn->fingerprint);
-        return hold(rt, r, DURABLE_EINCOMPAT, why);
+        int rc = durable__upgrade(rt->store, r, fn, why, sizeof why);
+        if (rc == DURABLE_EINCOMPAT) {
+            char full[400];
+            snprintf(full, sizeof full, "frame of '%s' was written by an incompatible build: %s", r->function, why);
+            return hold(rt, r, DURABLE_EINCOMPAT, full);
+        }
+        if (rc != DURABLE_OK)
+            return rc;
     }
     int rc = co_new(rt, fn, r, out);
     if (rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER) {
@@ -587,6 +591,8 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
     }
     return rc;
 }
+
+static int deliver(durable_rt *rt, durable__row *r);
 
 /* At a worker's first run: held rows whose function is back go on. */
 static int unhold(durable_rt *rt)
@@ -600,7 +606,10 @@ static int unhold(durable_rt *rt)
         durable_co *co = NULL;
         rc = s->ops->get(s, ids[i], &r);
         durable_func *fn = rc == DURABLE_OK ? durable__registry_find(r.function) : NULL;
-        if (fn && r.fingerprint == fn->fingerprint && co_new(rt, fn, &r, &co) == DURABLE_OK) {
+        char why[256];
+        int fits = fn && (r.fingerprint == fn->fingerprint ||
+                          durable__upgrade(s, &r, fn, why, sizeof why) == DURABLE_OK);
+        if (fits && co_new(rt, fn, &r, &co) == DURABLE_OK) {
             r.status = r.ready || r.state == 0 ? DURABLE_READY : DURABLE_WAITING;
             r.error_code = 0;
             free(r.error);
@@ -608,6 +617,12 @@ static int unhold(durable_rt *rt)
             free(r.owner);
             r.owner = NULL;
             rc = s->ops->update(s, &r, DURABLE__W_STATUS);
+            /* a signal may have been queued for it while it was held */
+            if (rc == DURABLE_OK && r.status == DURABLE_WAITING && r.wait_kind == DURABLE__WAIT_SIGNAL) {
+                rc = deliver(rt, &r);
+                if (rc == DURABLE_ENOENT)
+                    rc = DURABLE_OK;
+            }
             rt->claim_dirty = 1;
         }
         co_free(co);

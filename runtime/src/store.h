@@ -78,6 +78,27 @@ typedef struct durable__spawns {
     char *finished_id;        /* that child's id (malloc'd) */
 } durable__spawns;
 
+/* A function's schema as stored in the file: enough to decode a frame that
+ * an older build wrote (struct members are not loaded: decoding needs none). */
+typedef struct durable__schema_await {
+    int id, kind, occurrence, checks_error;
+    char *callee;
+    durable_field value; /* value.name is "" and value.type owned; size 0: void */
+    uint32_t *saves;
+    uint32_t nsaves;
+} durable__schema_await;
+
+typedef struct durable__schema {
+    char *function;
+    uint32_t frame_size, args_size;
+    durable_field *fields, *params;
+    uint32_t nfields, nparams;
+    durable__schema_await *awaits;
+    uint32_t nawaits;
+} durable__schema;
+
+void durable__schema_free(durable__schema *sc);
+
 typedef struct durable__store durable__store;
 
 typedef struct durable__store_ops {
@@ -133,6 +154,10 @@ typedef struct durable__store_ops {
     /* Pop the oldest queued signal `name` of workflow id; DURABLE_ENOENT if none. */
     int (*take_signal)(durable__store *s, const char *id, const char *name, durable__buf *data);
 
+    /* Load the schema stored under `fingerprint`; DURABLE_ENOENT if none. */
+    int (*schema)(durable__store *s, uint64_t fingerprint, durable__schema *out);
+    /* Write a row's arguments (an upgrade re-encodes them). */
+    int (*set_args)(durable__store *s, const char *id, const durable__buf *args);
     /* Delete finished workflows last updated before before_ms (not children
      * of unfinished parents), with their rows in every table. */
     int (*purge)(durable__store *s, int64_t before_ms, int *count);
@@ -151,5 +176,10 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
 void *durable__store_sqlite_handle(durable__store *s);
 
 void durable__ids_free(char **ids, size_t n);
+
+/* upgrade.c: take over row r, written by another build of fn, if its await
+ * and live locals map onto fn (then r and its rows are rewritten and `why`
+ * says what was done); DURABLE_EINCOMPAT with the reason in `why` if not. */
+int durable__upgrade(durable__store *s, durable__row *r, const durable_func *fn, char *why, size_t whylen);
 
 #endif

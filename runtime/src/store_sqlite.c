@@ -39,6 +39,7 @@ enum {
     S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
     S_BEAT, S_WORKERS, S_DROP_WORKER, S_RELEASE,
     S_PUT_SIGNAL, S_TAKE_SIGNAL, S_META_GET, S_META_SET,
+    S_SCHEMA, S_SCHEMA_FIELDS, S_SCHEMA_AWAITS, S_SET_ARGS,
     S_PURGE_LIST, S_PURGE_WF, S_PURGE_FRAME, S_PURGE_TIMER, S_PURGE_HISTORY, S_PURGE_SIGNALS,
     S_BEGIN, S_COMMIT, S_ROLLBACK, S_DATA_VERSION,
     S_COUNT_OF_STATEMENTS
@@ -132,6 +133,13 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                       " WHERE workflow = ?1 AND name = ?2) RETURNING data",
     [S_META_GET] = "SELECT value FROM durable_meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO durable_meta(key, value) VALUES (?1, ?2)",
+    [S_SCHEMA] = "SELECT function, frame_size, args_size FROM durable_schemas WHERE fingerprint = ?1",
+    [S_SCHEMA_FIELDS] = "SELECT role, name, type, kind, offset, size, count, line FROM durable_schema_fields"
+                        " WHERE fingerprint = ?1 AND parent IS NULL AND role IN ('field', 'param')"
+                        " ORDER BY role, idx",
+    [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
+                        " checks_error, saves FROM durable_schema_awaits WHERE fingerprint = ?1 ORDER BY id",
+    [S_SET_ARGS] = "UPDATE durable_workflows SET args = ?2 WHERE id = ?1",
     /* finished, old, and not the child of an unfinished parent (which may
      * still read its result) */
     [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
@@ -1014,6 +1022,153 @@ static int sq_take_signal(durable__store *base, const char *id, const char *name
     return ret;
 }
 
+/* ---- schemas read back ---- */
+
+void durable__schema_free(durable__schema *sc)
+{
+    for (uint32_t i = 0; i < sc->nfields; i++) {
+        free((char *)sc->fields[i].name);
+        free((char *)sc->fields[i].type);
+    }
+    for (uint32_t i = 0; i < sc->nparams; i++) {
+        free((char *)sc->params[i].name);
+        free((char *)sc->params[i].type);
+    }
+    for (uint32_t i = 0; i < sc->nawaits; i++) {
+        free(sc->awaits[i].callee);
+        free((char *)sc->awaits[i].value.type);
+        free(sc->awaits[i].saves);
+    }
+    free(sc->fields);
+    free(sc->params);
+    free(sc->awaits);
+    free(sc->function);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* "0,2,3" -> {0, 2, 3}; returns 0 on malformed text. */
+static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!t || !*t)
+        return 1;
+    size_t cap = 1;
+    for (const char *c = t; *c; c++)
+        cap += *c == ',';
+    uint32_t *v = malloc(cap * sizeof *v);
+    if (!v)
+        return 0;
+    for (const char *c = t; *c;) {
+        char *end;
+        unsigned long x = strtoul(c, &end, 10);
+        if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
+            free(v);
+            return 0;
+        }
+        v[(*n)++] = (uint32_t)x;
+        c = *end ? end + 1 : end;
+    }
+    *out = v;
+    return 1;
+}
+
+static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = s->st[S_SCHEMA];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    int rc = sqlite3_step(st), ret = DURABLE_OK;
+    if (rc == SQLITE_ROW) {
+        out->function = col_strdup(st, 0);
+        out->frame_size = (uint32_t)sqlite3_column_int64(st, 1);
+        out->args_size = (uint32_t)sqlite3_column_int64(st, 2);
+        ret = out->function ? DURABLE_OK : DURABLE_ENOMEM;
+    } else {
+        ret = rc == SQLITE_DONE ? DURABLE_ENOENT : map_rc(rc);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+
+    st = s->st[S_SCHEMA_FIELDS];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int param = strcmp((const char *)sqlite3_column_text(st, 0), "param") == 0;
+        durable_field **arr = param ? &out->params : &out->fields;
+        uint32_t *n = param ? &out->nparams : &out->nfields;
+        durable_field *grown = realloc(*arr, (*n + 1) * sizeof **arr);
+        if (!grown) {
+            ret = DURABLE_ENOMEM;
+            break;
+        }
+        *arr = grown;
+        durable_field *f = &grown[(*n)++];
+        memset(f, 0, sizeof *f);
+        f->name = col_strdup(st, 1);
+        f->type = col_strdup(st, 2);
+        f->kind = sqlite3_column_int(st, 3);
+        f->offset = (uint32_t)sqlite3_column_int64(st, 4);
+        f->size = (uint32_t)sqlite3_column_int64(st, 5);
+        f->count = (uint32_t)sqlite3_column_int64(st, 6);
+        f->line = (uint32_t)sqlite3_column_int64(st, 7);
+        if (!f->name || !f->type)
+            ret = DURABLE_ENOMEM;
+    }
+    if (ret == DURABLE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+
+    st = s->st[S_SCHEMA_AWAITS];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__schema_await *grown = realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
+        if (!grown) {
+            ret = DURABLE_ENOMEM;
+            break;
+        }
+        out->awaits = grown;
+        durable__schema_await *a = &grown[out->nawaits++];
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int(st, 0);
+        a->kind = sqlite3_column_int(st, 1);
+        a->callee = col_strdup(st, 2);
+        a->occurrence = sqlite3_column_int(st, 3);
+        a->value.name = "";
+        a->value.type = col_strdup(st, 4);
+        a->value.kind = sqlite3_column_int(st, 5);
+        a->value.size = (uint32_t)sqlite3_column_int64(st, 6);
+        a->value.count = 1;
+        a->checks_error = sqlite3_column_int(st, 7);
+        if (!a->callee || !parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves))
+            ret = DURABLE_ECORRUPT;
+    }
+    if (ret == DURABLE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (ret == DURABLE_OK && (durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
+                              durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
+        ret = DURABLE_ECORRUPT;
+    for (uint32_t i = 0; ret == DURABLE_OK && i < out->nawaits; i++)
+        for (uint32_t k = 0; k < out->awaits[i].nsaves; k++)
+            if (out->awaits[i].saves[k] >= out->nfields)
+                ret = DURABLE_ECORRUPT;
+    if (ret != DURABLE_OK)
+        durable__schema_free(out);
+    return ret;
+}
+
+static int sq_set_args(durable__store *base, const char *id, const durable__buf *args)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->st[S_SET_ARGS];
+    bind_text(st, 1, id);
+    bind_buf(st, 2, args);
+    return step_done(st);
+}
+
 /* ---- purge ---- */
 
 static int sq_purge(durable__store *base, int64_t before_ms, int *count)
@@ -1099,6 +1254,8 @@ static const durable__store_ops sqlite_ops = {
     .savepoint = sq_savepoint,
     .flags = sq_flags,
     .purge = sq_purge,
+    .schema = sq_schema,
+    .set_args = sq_set_args,
     .fire_timers = sq_fire_timers,
     .claim = sq_claim,
     .has_work = sq_has_work,
