@@ -309,7 +309,8 @@ static ir_type *classify(cx *C, CXType t, int depth)
         clang_Type_visitFields(et, visit_field, &w);
         if (ty->kind == IRT_STRUCT && !w.bitfield && nameable(et)) {
             ty->members = ir_alloc(u, sizeof(ir_member) * (size_t)(w.n ? w.n : 1));
-            memcpy(ty->members, w.v, sizeof(ir_member) * (size_t)w.n);
+            if (w.n)
+                memcpy(ty->members, w.v, sizeof(ir_member) * (size_t)w.n);
             ty->nmembers = w.n;
         }
         free(w.v);
@@ -495,18 +496,16 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
             n->e = rp + 1;
             n->flags &= ~(unsigned)IRF_BADEXT;
         }
-        if (a->badctx)
-            ;
-        else if (ctx & CTX_SIZEOF)
-            a->badctx = "sizeof, _Alignof or typeof";
-        else if (ctx & CTX_GENERIC)
-            a->badctx = "_Generic";
-        else if (ctx & CTX_CASE)
-            a->badctx = "a case label";
-        else if (ctx & CTX_STMTEXPR)
-            a->badctx = "a statement expression";
-        else if (ctx & CTX_AWAITOP)
-            a->badctx = NULL; /* nested awaits are fine */
+        if (!a->badctx) { /* nested awaits (CTX_AWAITOP) are fine */
+            if (ctx & CTX_SIZEOF)
+                a->badctx = "sizeof, _Alignof or typeof";
+            else if (ctx & CTX_GENERIC)
+                a->badctx = "_Generic";
+            else if (ctx & CTX_CASE)
+                a->badctx = "a case label";
+            else if (ctx & CTX_STMTEXPR)
+                a->badctx = "a statement expression";
+        }
         add_kid(C, n, op);
         a->call = op;
         n->flags |= IRF_AWAIT;
@@ -778,10 +777,6 @@ static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData d)
         return CXChildVisit_Continue;
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c))
         conv_function(C, c);
-    else if (k == CXCursor_FunctionDecl) {
-        ir_callee *f = callee_of(C, c);
-        (void)f;
-    }
     return CXChildVisit_Continue;
 }
 
@@ -803,6 +798,8 @@ static ir_node *find_call_at(ir_node *n, unsigned off)
     return NULL;
 }
 
+static int host_call_at(cx *C, unsigned off);
+
 /* Is this error clang's complaint that f(...) is not a durable_call?  Then
  * it is a host call dcc rewrites, not an error. */
 static int host_call_error(cx *C, CXDiagnostic dg, unsigned off)
@@ -812,6 +809,25 @@ static int host_call_error(cx *C, CXDiagnostic dg, unsigned off)
     clang_disposeString(s);
     if (!about)
         return 0;
+    /* the call is where the diagnostic points, or where a range it
+     * highlights starts (initializations point at the variable) */
+    unsigned nr = clang_getDiagnosticNumRanges(dg);
+    for (unsigned r = 0; r <= nr; r++) {
+        if (r < nr) {
+            long ro = offset_of(C, clang_getRangeStart(clang_getDiagnosticRange(dg, r)));
+            if (ro < 0)
+                continue;
+            off = (unsigned)ro;
+        }
+        if (host_call_at(C, off))
+            return 1;
+    }
+    return 0;
+}
+
+/* Record the host call of a durable function starting at `off`, if any. */
+static int host_call_at(cx *C, unsigned off)
+{
     for (int i = 0; i < C->u->nfuncs; i++) {
         ir_func *f = C->u->funcs[i];
         if (off < f->b || off > f->e)
@@ -832,6 +848,27 @@ static int host_call_error(cx *C, CXDiagnostic dg, unsigned off)
         return 1;
     }
     return 0;
+}
+
+/* A durable call passed straight to a runtime awaitable, as in
+ * await(durable_spawn(f(x))), is a durable_call value like the one given to
+ * durable_start: record it as a host call, to be rewritten.  (durable.h
+ * declares durable_spawn without a prototype under __DCC__, so clang accepts
+ * the int that f(x) seems to be.) */
+static void awaitable_args(cx *C, ir_node *n)
+{
+    if (!n)
+        return;
+    if (n->kind == IR_CALL && n->callee && n->callee->kind == CALLEE_AWAITABLE)
+        for (int i = 1; i < n->nkid; i++) {
+            ir_node *a = n->kid[i];
+            while (a && (a->kind == IR_PAREN || (a->kind == IR_EXPR && a->nkid == 1)))
+                a = a->kid[0];
+            if (a && a->kind == IR_CALL && a->callee && a->callee->kind == CALLEE_DURABLE)
+                host_call_at(C, a->b);
+        }
+    for (int i = 0; i < n->nkid; i++)
+        awaitable_args(C, n->kid[i]);
 }
 
 int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
@@ -906,6 +943,8 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
         }
         clang_disposeDiagnostic(dg);
     }
+    for (int i = 0; i < u->nfuncs; i++)
+        awaitable_args(&C, u->funcs[i]->body);
 out:
     free(C.vars.v);
     free(C.callees.v);

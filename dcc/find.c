@@ -16,6 +16,7 @@ typedef struct finder {
     ir_unit *u;
     ir_func *f;
     int durable;
+    int unevaluated; /* inside sizeof: nothing there is evaluated */
 } finder;
 
 static ir_node *strip(ir_node *n)
@@ -144,8 +145,13 @@ static void check_call(finder *F, ir_node *n)
                                              : "start it with durable_start(rt, id, f(args)), or await it "
                                                "from a durable function");
     }
-    if (n->flags & IRF_HOST)
+    if (n->flags & IRF_HOST) {
         use_callee(c, F->f->b);
+        if (n->flags & IRF_AWAIT) {
+            diag_error(u, n->b, "await inside the arguments of '%s' used as a durable_call", c->name);
+            diag_note(u, n->b, "await into a local first and pass the local");
+        }
+    }
     if (F->durable) {
         static const char *const banned[] = {"setjmp", "_setjmp", "sigsetjmp", "__sigsetjmp", "longjmp",
                                              "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL};
@@ -163,12 +169,13 @@ static void check_call(finder *F, ir_node *n)
     }
 }
 
-/* &x of a local: allowed as a call argument, in sizeof, or stored in a local
- * pointer (which liveness then checks); anything else may escape. */
+/* &x of a local: allowed as a call argument, anywhere under sizeof, or stored
+ * in a local pointer (which liveness then checks); anything else may escape.
+ * Parentheses and implicit conversions in between do not count. */
 static void check_addr(finder *F, ir_node *n, ir_node *parent, int kidx)
 {
     ir_node *x = strip(n->nkid ? n->kid[0] : NULL);
-    if (!x || x->kind != IR_REF || x->var < 0 || !F->durable || F->f->nawaits == 0)
+    if (!x || x->kind != IR_REF || x->var < 0 || !F->durable || F->f->nawaits == 0 || F->unevaluated)
         return;
     if (parent) {
         if (parent->kind == IR_CALL && kidx > 0)
@@ -238,14 +245,19 @@ static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee
     default:
         break;
     }
+    /* Parentheses and implicit conversions are transparent: &x converted to
+     * a const pointer is still "a call argument" to check_addr. */
+    int transparent = n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b);
+    F->unevaluated += n->kind == IR_SIZEOF;
     for (int i = 0; i < n->nkid; i++) {
         int callee = 0;
         if (n->kind == IR_CALL && i == 0)
             callee = 1;
         else if (is_callee && (n->kind == IR_PAREN || n->kind == IR_EXPR))
             callee = 1;
-        walk(F, n->kid[i], n, i, callee);
+        walk(F, n->kid[i], transparent ? parent : n, transparent ? kidx : i, callee);
     }
+    F->unevaluated -= n->kind == IR_SIZEOF;
 }
 
 int find_unit(ir_unit *u)
@@ -253,7 +265,7 @@ int find_unit(ir_unit *u)
     int before = diag_count();
     for (int i = 0; i < u->nfuncs; i++) {
         ir_func *f = u->funcs[i];
-        finder F = {u, f, f->self->kind == CALLEE_DURABLE};
+        finder F = {u, f, f->self->kind == CALLEE_DURABLE, 0};
         if (F.durable) {
             use_callee(f->self, f->b);
             if (f->self->is_variadic)

@@ -56,10 +56,13 @@ char *ir_strdup(ir_unit *u, const char *s)
 
 char *ir_printf(ir_unit *u, const char *fmt, ...)
 {
+    char probe[1];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(probe, sizeof probe, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        n = 0;
     char *p = ir_alloc(u, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);

@@ -217,14 +217,21 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
         ob_genf(o, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_); } ", name, a->id, a->id);
         break;
     case AWAIT_RUNTIME:
-        if (nargs != a->callee->nparams) {
+        /* durable.h declares durable_spawn without a prototype for dcc's
+         * parse (its argument is a durable call rewritten to a durable_call):
+         * then the temporaries take the arguments' own types. */
+        if (a->callee->has_proto && nargs != a->callee->nparams) {
             diag_error(L->u, call->b, "runtime awaitable '%s' takes %d arguments", name, a->callee->nparams);
             L->errors++;
             break;
         }
-        for (int i = 0; i < nargs; i++)
-            ob_genf(o, "%s = %s; ", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)),
-                    args[i].s ? args[i].s : "");
+        for (int i = 0; i < nargs; i++) {
+            const char *v = args[i].s ? args[i].s : "";
+            if (a->callee->has_proto)
+                ob_genf(o, "%s = %s; ", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)), v);
+            else
+                ob_genf(o, "__typeof__(%s) a%d_%d = %s; ", v, a->id, i, v);
+        }
         hole_at(L, n->await, 1);
         ob_genf(o, "return durable__%s(co_", name + 8);
         for (int i = 0; i < nargs; i++)
@@ -523,10 +530,9 @@ static void ls_decl(lw *L, ir_node *s, unsigned end)
     ob_src(o, init->b);
     ob_gen(o, t.s ? t.s : "");
     ob_skip(o, init->e);
-    int n = node_after(L);
-    use_all(L, n, &u);
-    for (int k = 1; k < v->nkid; k++)
+    for (int k = 1; k < v->nkid; k++) /* array bounds */
         refs(L, v->kid[k], &u);
+    int n = node_after(L);
     use_all(L, n, &u);
     if (v->var >= 0) {
         cfg_def(L->g, n, v->var);

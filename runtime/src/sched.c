@@ -1004,12 +1004,12 @@ static int apply(durable_rt *rt, durable_co *co, int status)
         co_free(co);
         return DURABLE_OK;
     }
+    /* the outcome depends on the attempts so far: decide before resetting them */
+    int gave_up = co->req == REQ_STEP && step_outcome(co) == STEP_GAVE_UP;
     co->seq++;
     co->ready = 1;
     co->attempt = 0;
-    co->await_error = 0;
-    if (co->req == REQ_STEP && step_outcome(co) == STEP_GAVE_UP)
-        co->await_error = co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
+    co->await_error = gave_up ? (co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP) : 0;
     int rc = co_load_state(co, &co->enc_frame, &co->req_value);
     if (rc == DURABLE_OK)
         enqueue(rt, co);
@@ -1794,6 +1794,7 @@ static int do_retry(durable_rt *rt, void *p)
     }
     r.ready = 0; /* the await where it failed is issued again, attempts anew */
     r.attempt = 0;
+    r.seq++; /* the failure's history line took the next checkpoint number */
     r.await_error = 0;
     r.status = DURABLE_READY;
     r.error_code = 0;

@@ -264,9 +264,13 @@ keep)
     [ -f out/sum.dcc.c ] || fail "--keep: out/sum.dcc.c missing"
     expect_grep "#line" out/sum.dcc.c "#line directives in the kept file"
     expect_grep "sum.c\"" out/sum.dcc.c "kept file names the original"
-    run "$DCC" -c "$FIXTURES/sum.c" -o out/nokeep.o
-    [ ! -f out/nokeep.dcc.c ] && [ ! -f nokeep.dcc.c ] && [ ! -f sum.dcc.c ] ||
-        fail "without --keep no translated file is left"
+    run "$DCC" --keep "$FIXTURES/sum.c" "$FIXTURES/steps.c" -c
+    expect_rc 0 "--keep with two inputs"
+    [ -f sum.dcc.c ] || fail "--keep without -o: ./sum.dcc.c missing"
+    [ ! -f steps.dcc.c ] || fail "--keep: a plain input has no translated copy"
+    mkdir nokeep
+    (cd nokeep && "$DCC" -c "$FIXTURES/sum.c" -o obj.o) || fail "dcc -c without --keep"
+    [ "$(ls -A nokeep)" = obj.o ] || fail "without --keep only the object is left: $(ls -A nokeep)"
     ;;
 
 error_location)
@@ -385,8 +389,15 @@ signal_cleanup)
     ;;
 
 # ---- whole projects
-cmake_passthrough | cmake_durable | cmake_ninja_durable)
+cmake_passthrough | cmake_durable | cmake_ninja_durable | cmake_cc_durable)
     generator="Unix Makefiles"
+    # the launcher (default), or dcc as CMAKE_C_COMPILER itself (cmake_cc_*)
+    compiler="-DCMAKE_C_COMPILER=$REAL_CC"
+    launcher="-DCMAKE_C_COMPILER_LAUNCHER=$DCC"
+    if [ "$CASE" = cmake_cc_durable ]; then
+        compiler="-DCMAKE_C_COMPILER=$DCC"
+        launcher=
+    fi
     if [ "$CASE" = cmake_ninja_durable ]; then
         have ninja || skip "ninja is not installed"
         generator=Ninja
@@ -400,9 +411,8 @@ cmake_passthrough | cmake_durable | cmake_ninja_durable)
     fi
     # a private copy: the case touches a header to test rebuilds
     cp -r "$PROJECTS/cmake_project" "$PROJECTS/project" .
-    unset DCC_CC
-    "$CMAKE" -S cmake_project -B build -G "$generator" \
-        -DCMAKE_C_COMPILER="$REAL_CC" -DCMAKE_C_COMPILER_LAUNCHER="$DCC" \
+    [ -n "$launcher" ] && unset DCC_CC
+    "$CMAKE" -S cmake_project -B build -G "$generator" "$compiler" ${launcher:+"$launcher"} \
         -DWITH_DURABLE=$with -DDURABLE_INCLUDE="$DURABLE_INCLUDE" \
         -DDURABLE_LIB="$DURABLE_LIB" >configure.log 2>&1 ||
         { cat configure.log; fail "cmake configure"; }
