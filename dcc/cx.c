@@ -307,7 +307,19 @@ static ir_type *classify(cx *C, CXType t, int depth)
         fieldwalk w = {C, ty, depth, NULL, 0, 0, 0};
         ty->kind = IRT_STRUCT;
         clang_Type_visitFields(et, visit_field, &w);
-        if (ty->kind == IRT_STRUCT && !w.bitfield && nameable(et)) {
+        /* the element as declared (a typedef of an anonymous struct has a
+         * name only as the typedef), else as canonical */
+        CXType de = t;
+        while (de.kind == CXType_Elaborated)
+            de = clang_Type_getNamedType(de);
+        while (de.kind == CXType_ConstantArray)
+            de = clang_getArrayElementType(de);
+        if (de.kind != CXType_ConstantArray && de.kind != CXType_Invalid && nameable(de) &&
+            clang_getCanonicalType(de).kind == CXType_Record)
+            ty->container = str(C, clang_getTypeSpelling(de));
+        else if (nameable(et))
+            ty->container = ty->elem;
+        if (ty->kind == IRT_STRUCT && !w.bitfield && ty->container) {
             ty->members = ir_alloc(u, sizeof(ir_member) * (size_t)(w.n ? w.n : 1));
             if (w.n)
                 memcpy(ty->members, w.v, sizeof(ir_member) * (size_t)w.n);
@@ -412,6 +424,10 @@ static void add_kid(cx *C, ir_node *p, ir_node *k)
     v[p->nkid++] = k;
     p->kid = v;
     p->flags |= k->flags & (IRF_AWAIT | IRF_RETURN);
+    /* clang ends an expression whose last operand is a nested await where
+     * that await's collapsed extent ends; the rebuilt await extent is right */
+    if (!(p->flags & IRF_BADEXT) && !(k->flags & IRF_BADEXT) && k->b >= p->b && k->e > p->e)
+        p->e = k->e;
 }
 
 /* Extend a statement's end over its ';' (statement extents exclude it). */

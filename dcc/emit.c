@@ -69,11 +69,22 @@ static void emit_decls(ir_unit *u, ob *o, ir_callee *c)
     c->declared_out = 1;
 }
 
-/* Emit a members array for a struct type; returns its name or NULL. */
+/* Members arrays already emitted for the current function, by container. */
+typedef struct memo {
+    const char *container, *name;
+} memo;
+static memo memos[64];
+static int nmemos;
+
+/* Emit a members array for a struct type (once per type and function);
+ * returns its name or NULL. */
 static const char *emit_members(ir_unit *u, ob *o, const char *fname, const ir_type *t, int *seq)
 {
-    if (t->kind != IRT_STRUCT || !t->nmembers)
+    if (t->kind != IRT_STRUCT || !t->nmembers || !t->container)
         return NULL;
+    for (int i = 0; i < nmemos; i++)
+        if (!strcmp(memos[i].container, t->container))
+            return memos[i].name;
     const char **sub = calloc((size_t)t->nmembers, sizeof *sub);
     for (int i = 0; i < t->nmembers; i++)
         sub[i] = emit_members(u, o, fname, t->members[i].type, seq);
@@ -82,11 +93,15 @@ static const char *emit_members(ir_unit *u, ob *o, const char *fname, const ir_t
     for (int i = 0; i < t->nmembers; i++) {
         const ir_member *m = &t->members[i];
         ob_genf(o, "    { \"%s\", \"%s\", %s, offsetof(%s, %s), sizeof(((%s *)0)->%s), %u, 0, %s, %d },\n",
-                m->name, m->type->spelling, kind_name(m->type->kind), t->elem, m->name, t->elem, m->name,
+                m->name, m->type->spelling, kind_name(m->type->kind), t->container, m->name, t->container, m->name,
                 m->type->count, sub[i] ? sub[i] : "0", sub[i] ? m->type->nmembers : 0);
     }
     ob_gen(o, "};\n");
     free(sub);
+    if (nmemos < (int)(sizeof memos / sizeof memos[0])) {
+        memos[nmemos].container = t->container;
+        memos[nmemos++].name = name;
+    }
     return name;
 }
 
@@ -179,6 +194,7 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
     ob_genblock(o);
     ob_gen(o, "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC diagnostic pop\n#endif\n");
     int seq = 0;
+    nmemos = 0;
     const char **mem = calloc((size_t)f->nvars + 1, sizeof *mem);
     for (int v = 0; v < f->nvars; v++)
         if (f->vars[v].in_frame && f->vars[v].type->decl_pre)

@@ -54,6 +54,8 @@ struct ir_type {
     const char *decl_post;/* decl_pre NAME decl_post; decl_pre is NULL if  */
                           /* the type cannot be named at file scope         */
     const char *elem;     /* spelling of one element ("struct pt") */
+    const char *container;/* IRT_STRUCT: how offsetof names one element at
+                             file scope ("weight"), or NULL */
     unsigned count;       /* product of array dimensions; 1 for a scalar */
     int is_array, is_vla, is_const, is_pointer;
     long long size, align;           /* from clang, for byte-array fallback */

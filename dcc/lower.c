@@ -72,6 +72,10 @@ typedef struct lw {
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/* The type of the temporaries dcc makes for && and ||. */
+static ir_type int_type = {.kind = IRT_INT, .spelling = "int", .decl_pre = "int ", .decl_post = "",
+                           .elem = "int", .count = 1, .size = 4, .align = 4};
+
 static int node_after(lw *L)
 {
     int n = cfg_node(L->g);
@@ -338,7 +342,6 @@ static void lx(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
             lx(L, n->kid[0], &l, &lu, 0);
             int k = ++L->ngen;
             const char *cn = ir_printf(L->u, "c%d_", k);
-            static ir_type int_type = {IRT_INT, "int", "int ", "", "int", 1, 0, 0, 0, 0, 4, 4, NULL, 0, NULL};
             int c = new_temp(L, cn, &int_type, n->b);
             ob_line(o, n->line);
             ob_genf(o, "int %s = !!(%s); ", cn, l.s ? l.s : "");
@@ -1073,7 +1076,6 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
     L.o = o;
     L.g = cfg_new();
     f->cfg = L.g;
-    static ir_type int_type = {IRT_INT, "int", "int ", "", "int", 1, 0, 0, 0, 0, 4, 4, NULL, 0, NULL};
     L.errvar = ir_add_var(u, f, "durable_error()", &int_type, f->b);
     f->vars[L.errvar].is_temp = 1;
     int entry = cfg_node(L.g);

@@ -1,0 +1,38 @@
+#!/bin/sh
+# package_test.sh BUILD_DIR WORK_DIR — install Durable C into a fresh prefix,
+# then build and run a CMake project (find_package(Durable)) and a Makefile
+# project (CC=dcc, pkg-config) that see nothing but the installed files.
+set -u
+build=$1 work=$2
+src=$(cd "$(dirname "$0")" && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
+prefix=$work/prefix
+cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || fail "install: $(tail -5 "$work/install.log")"
+tools="bin/dcc bin/dcc-translate"
+[ -d "$build/runtime/cli" ] && tools="$tools bin/durable"   # the CLI, when built
+for f in $tools include/durable.h lib/libdurable.a lib/pkgconfig/durable.pc \
+         lib/cmake/Durable/DurableConfig.cmake lib/cmake/Durable/DurableTranslate.cmake; do
+    [ -e "$prefix/$f" ] || fail "not installed: $f"
+done
+ls "$prefix"/lib/libdurable.so* > /dev/null 2>&1 || fail "no shared libdurable installed"
+
+# CMake: find_package(Durable), Durable::durable, durable_translate()
+cmake -S "$src/cmake_consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" > "$work/cmake.log" 2>&1 ||
+    fail "configure: $(tail -5 "$work/cmake.log")"
+cmake --build "$work/cmake" > "$work/cmake-build.log" 2>&1 || fail "build: $(tail -5 "$work/cmake-build.log")"
+out=$("$work/cmake/app" "$work/cmake.db") || fail "cmake app: $out"
+echo "cmake consumer: $out"
+[ "$out" = "inv-1: success, total 1200" ] || fail "cmake app printed: $out"
+
+# Make: CC=dcc, flags from pkg-config
+if ! command -v pkg-config > /dev/null; then
+    echo "SKIP: pkg-config is not installed"; exit 77
+fi
+cp -r "$src/make_consumer" "$work/make" && mkdir -p "$work" && cp "$src/app.c" "$work/app.c"
+PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C "$work/make" CC="$prefix/bin/dcc" > "$work/make.log" 2>&1 ||
+    fail "make: $(tail -5 "$work/make.log")"
+out=$(LD_LIBRARY_PATH=$prefix/lib "$work/make/app" "$work/make.db") || fail "make app: $out"  # -ldurable: the shared one
+echo "make consumer: $out"
+[ "$out" = "inv-1: success, total 1200" ] || fail "make app printed: $out"
+echo PASS
