@@ -12,6 +12,9 @@
 set -u
 CASE=$1
 unset DCC_VERBOSE CC CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS
+# A sanitizer build's libdurable needs the same flags where projects link it.
+LDFLAGS=${DURABLE_TEST_LDFLAGS:-}
+export LDFLAGS
 # The compiler dcc runs, unless a case says otherwise (see `launcher`).
 export DCC_CC="$REAL_CC"
 W=$WORK/$CASE
