@@ -19,14 +19,6 @@ typedef struct finder {
     int unevaluated; /* inside sizeof: nothing there is evaluated */
 } finder;
 
-static ir_node *strip(ir_node *n)
-{
-    while (n && (n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b &&
-                                         n->kid[0]->e == n->e)))
-        n = n->kid[0];
-    return n;
-}
-
 static int is_assign_op(const char *op)
 {
     size_t n = strlen(op);
@@ -95,7 +87,7 @@ static void check_await(finder *F, ir_node *n)
         diag_note(u, n->b, "write the await as its own statement, e.g. `T v = await(f(x));`, and use v");
         return;
     }
-    ir_node *call = strip(n->nkid ? n->kid[0] : NULL);
+    ir_node *call = ir_strip(n->nkid ? n->kid[0] : NULL);
     a->call = call;
     if (!call || call->kind != IR_CALL || !call->callee || (call->flags & IRF_BADEXT)) {
         diag_error(u, call ? call->b : n->b, "the operand of await must be a direct call of a named function");
@@ -174,7 +166,7 @@ static void check_call(finder *F, ir_node *n)
  * Parentheses and implicit conversions in between do not count. */
 static void check_addr(finder *F, ir_node *n, ir_node *parent, int kidx)
 {
-    ir_node *x = strip(n->nkid ? n->kid[0] : NULL);
+    ir_node *x = ir_strip(n->nkid ? n->kid[0] : NULL);
     if (!x || x->kind != IR_REF || x->var < 0 || !F->durable || F->f->nawaits == 0 || F->unevaluated)
         return;
     if (parent) {
@@ -183,7 +175,7 @@ static void check_addr(finder *F, ir_node *n, ir_node *parent, int kidx)
         if (parent->kind == IR_SIZEOF || parent->kind == IR_VAR)
             return;
         if (parent->kind == IR_BINARY && !strcmp(parent->op, "=") && kidx == 1) {
-            ir_node *l = strip(parent->kid[0]);
+            ir_node *l = ir_strip(parent->kid[0]);
             if (l->kind == IR_REF && l->var >= 0)
                 return;
         }

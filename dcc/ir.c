@@ -131,3 +131,11 @@ int ir_add_var(ir_unit *u, ir_func *f, const char *name, ir_type *t, unsigned of
     ir_linecol(u, off, &v->line, &v->col);
     return f->nvars - 1;
 }
+
+ir_node *ir_strip(ir_node *n)
+{
+    while (n && (n->kind == IR_PAREN ||
+                 (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b && n->kid[0]->e == n->e)))
+        n = n->kid[0];
+    return n;
+}

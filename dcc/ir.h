@@ -161,7 +161,7 @@ typedef struct ir_unit {
     struct arena *arena;
 } ir_unit;
 
-/* arena.c */
+/* ir.c: the arena, growable arrays, line lookup */
 void *ir_alloc(ir_unit *u, size_t n);         /* zeroed; exits on OOM */
 char *ir_strdup(ir_unit *u, const char *s);
 char *ir_strndup(ir_unit *u, const char *s, size_t n);
@@ -176,5 +176,7 @@ void ir_unit_free(ir_unit *u);
 /* Line and column (1-based) of byte offset `off` in the main file. */
 void ir_linecol(const ir_unit *u, unsigned off, unsigned *line, unsigned *col);
 int ir_add_var(ir_unit *u, ir_func *f, const char *name, ir_type *t, unsigned off);
+/* n without its parentheses and implicit conversions (same-range wrappers). */
+ir_node *ir_strip(ir_node *n);
 
 #endif

@@ -8,7 +8,8 @@
  *    written (macros intact) and keeps its lines;
  *  - every await becomes a statement sequence in place:
  *      T tN_; if (0) { awN_: RELOAD } if (durable__begin(co_, N)) { ISSUE
- *      SPILL return durable__X(...); } durable__take(co_, &tN_, sizeof tN_);
+ *      SPILL return durable__X(...); }
+ *      if (durable__take(co_, &tN_, sizeof tN_)) return DURABLE__STOP;
  *    and the await expression is replaced by tN_; awaits in one expression
  *    are hoisted left to right, which C's unsequenced operands allow;
  *  - && || ?: , with an await on the right become real branches, so what C
@@ -84,13 +85,11 @@ static int node_after(lw *L)
     return n;
 }
 
-static ir_node *strip(ir_node *n);
-
 /* Is kid i of n the variable a plain `x = e` writes (not a read of x)? */
 static int plain_lhs(ir_node *n, int i)
 {
     return i == 0 && n->kind == IR_BINARY && !strcmp(n->op, "=") && n->nkid == 2 &&
-           strip(n->kid[0])->kind == IR_REF;
+           ir_strip(n->kid[0])->kind == IR_REF;
 }
 
 /* The locals n reads (over-approximated: every mention but a plain lhs). */
@@ -113,20 +112,12 @@ static void use_all(lw *L, int node, const ilist *uses)
         cfg_use(L->g, node, uses->v[i]);
 }
 
-static ir_node *strip(ir_node *n)
-{
-    while (n && (n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b &&
-                                         n->kid[0]->e == n->e)))
-        n = n->kid[0];
-    return n;
-}
-
 /* The variable a statement-level `x = e` certainly overwrites, or -1. */
 static int killed(ir_node *e)
 {
-    e = strip(e);
+    e = ir_strip(e);
     if (e && e->kind == IR_BINARY && !strcmp(e->op, "=") && e->nkid == 2) {
-        ir_node *l = strip(e->kid[0]);
+        ir_node *l = ir_strip(e->kid[0]);
         if (l->kind == IR_REF && l->var >= 0)
             return l->var;
     }
@@ -607,10 +598,23 @@ static char *cond_text(lw *L, ir_node *c, int *node)
     return r;
 }
 
+/* Does the user's text at s start with keyword kw (not a macro)? */
+static int written_as(lw *L, ir_node *s, const char *kw)
+{
+    size_t n = strlen(kw);
+    return !(s->flags & IRF_BADEXT) && s->b + n <= L->u->len && !strncmp(L->u->src + s->b, kw, n);
+}
+
 static void ls_return(lw *L, ir_node *s)
 {
     ob *o = L->o;
     ob_src(o, s->b);
+    if (!written_as(L, s, "return")) {
+        diag_error(L->u, s->b, "return inside a macro in a durable function cannot be translated");
+        diag_note(L->u, s->b, "dcc rewrites every return of a durable function; write it out");
+        L->errors++;
+        return;
+    }
     ir_node *e = s->nkid ? s->kid[0] : NULL;
     ir_type *rt = L->f->self->ret;
     if (!e) {
@@ -751,7 +755,11 @@ static void ls(lw *L, ir_node *s)
         target *t = loop_target(L);
         if (t) {
             cfg_edge(L->g, L->cur, t->cont);
-            if (t->label) {
+            if (t->label && !written_as(L, s, "continue")) {
+                diag_error(L->u, s->b, "continue inside a macro in a loop whose condition awaits");
+                diag_note(L->u, s->b, "dcc redirects such continues to the moved condition; write it out");
+                L->errors++;
+            } else if (t->label) {
                 ob_genf(o, "goto cont%d_;", t->label);
                 ob_skip(o, s->e);
                 t->label_used = 1;

@@ -943,6 +943,8 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
     }
     if (r.wake_ms > 0)
         what |= DURABLE__W_TIMER;
+    if (what & DURABLE__W_RESULT)
+        r.owner = NULL;
     /* Another process (an operator's CLI) may have cancelled or paused it
      * since we claimed it: only then read the flags back. */
     if (rc == DURABLE_OK && rt->external) {
@@ -959,8 +961,8 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
     if (rc == DURABLE_OK) {
         co->cancel = r.cancel;
         co->paused = r.paused;
-        if (r.status != DURABLE_READY || r.paused) { /* claimed rows stay ready, owned by us */
-            r.owner = NULL;
+        if ((r.status != DURABLE_READY || r.paused) && !(what & DURABLE__W_RESULT)) {
+            r.owner = NULL; /* claimed rows stay ready, owned by us */
             rc = s->ops->update(s, &r, DURABLE__W_STATUS);
         }
     }
@@ -1035,22 +1037,16 @@ static void look_outside(durable_rt *rt)
     rt->external = changed;
 }
 
-/* Inside the round's transaction: fire due timers, claim ready rows, and
- * adopt them; the new coroutines are returned in a list (not yet queued). */
-static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
+/* Adopt the claimed rows named in ids[0..n) that are not in memory yet. */
+static int adopt_ids(durable_rt *rt, char **ids, size_t n, durable_co **adopted)
 {
-    durable__store *s = rt->store;
-    char **ids = NULL;
-    size_t n = 0;
-    int rc = s->ops->fire_timers(s, now);
-    if (rc == DURABLE_OK)
-        rc = s->ops->claim(s, rt->owner, now, rt->opts.claim_batch, rt->reclaim, &ids, &n);
+    int rc = DURABLE_OK;
     for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
         if (co_find(rt, ids[i]))
             continue;
         durable__row r;
         durable_co *co = NULL;
-        rc = s->ops->get(s, ids[i], &r);
+        rc = rt->store->ops->get(rt->store, ids[i], &r);
         if (rc == DURABLE_OK)
             rc = adopt(rt, &r, &co);
         durable__row_clear(&r);
@@ -1059,11 +1055,33 @@ static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
             *adopted = co;
         }
     }
+    return rc;
+}
+
+/* Inside the round's transaction: fire due timers (claiming what they wake),
+ * claim other ready rows, and adopt them all; the new coroutines are
+ * returned in a list (not yet queued). */
+static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
+{
+    durable__store *s = rt->store;
+    int batch = rt->opts.claim_batch;
+    char **ids = NULL;
+    size_t n = 0, fired = 0;
+    int rc = s->ops->fire_timers(s, rt->owner, now, batch, &ids, &fired);
+    if (rc == DURABLE_OK)
+        rc = adopt_ids(rt, ids, fired, adopted);
+    durable__ids_free(ids, fired);
+    ids = NULL;
+    if (rc == DURABLE_OK && (int)fired < batch)
+        rc = s->ops->claim(s, rt->owner, now, batch - (int)fired, rt->reclaim, &ids, &n);
+    if (rc == DURABLE_OK)
+        rc = adopt_ids(rt, ids, n, adopted);
     durable__ids_free(ids, n);
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
     if (rc == DURABLE_OK) {
-        rt->claim_dirty = n == (size_t)rt->opts.claim_batch; /* more may be waiting */
+        /* more may be waiting: timers or ready rows beyond this batch */
+        rt->claim_dirty = (int)(fired + n) >= batch;
         rt->reclaim = rt->reclaim && rt->claim_dirty;
     }
     return rc;

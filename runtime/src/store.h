@@ -67,7 +67,8 @@ enum {
     DURABLE__W_STATUS = 1, /* status, owner, error_code, error */
     DURABLE__W_FRAME = 2,  /* every durable_frames column but paused; cancel only grows */
     DURABLE__W_TIMER = 4,  /* a timer row is set (wake_ms > 0) or deleted */
-    DURABLE__W_RESULT = 8, /* result; the frame and timer rows are deleted */
+    DURABLE__W_RESULT = 8, /* the end: result, status, owner NULL, error; the frame row is
+                              deleted (a running coroutine has no timer row) */
     DURABLE__W_FLAGS = 16, /* paused, collected, and cancel as given (not only growing) */
 };
 
@@ -132,9 +133,10 @@ typedef struct durable__store_ops {
     /* The control flags operators set on workflow id: cancel and paused. */
     int (*flags)(durable__store *s, const char *id, int *cancel, int *paused);
 
-    /* Make waiting coroutines whose timer is due ready (their await completes,
-     * or a step retry re-issues) and delete those timers. */
-    int (*fire_timers)(durable__store *s, int64_t now);
+    /* Make up to `limit` waiting coroutines whose timer is due ready (their
+     * await completes, or a step retry re-issues), claimed by `owner`, and
+     * delete those timers; *ids (malloc'd) are the ones now ready. */
+    int (*fire_timers)(durable__store *s, const char *owner, int64_t now, int limit, char ***ids, size_t *n);
     /* Claim up to `limit` ready, unpaused workflows not held by a live worker
      * (nor by `owner` itself, unless `mine`). */
     int (*claim)(durable__store *s, const char *owner, int64_t now, int limit, int mine, char ***ids, size_t *n);

@@ -36,7 +36,7 @@ enum {
     S_INSERT_WF, S_INSERT_FRAME,
     S_SET_STATUS, S_SET_FRAME, S_GET_FLAGS, S_SET_FLAGS, S_SET_COLLECTED, S_SET_TIMER, S_DEL_TIMER, S_SET_RESULT, S_DEL_FRAME,
     S_APPEND, S_GET, S_GET_SPAWNED, S_LIST_STATUS, S_LIST_WAITING, S_FAMILY, S_SPAWNS, S_SPAWN_NEXT,
-    S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
+    S_DUE_LIST, S_FIRE_STATUS, S_FIRE_FRAME, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
     S_BEAT, S_WORKERS, S_DROP_WORKER, S_RELEASE,
     S_PUT_SIGNAL, S_TAKE_SIGNAL, S_META_GET, S_META_SET,
     S_SCHEMA, S_SCHEMA_FIELDS, S_SCHEMA_AWAITS, S_SET_ARGS,
@@ -88,7 +88,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_SET_COLLECTED] = "UPDATE durable_workflows SET collected = ?2 WHERE id = ?1",
     [S_SET_TIMER] = "INSERT OR REPLACE INTO durable_timers(workflow, due_ms) VALUES (?1, ?2)",
     [S_DEL_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
-    [S_SET_RESULT] = "UPDATE durable_workflows SET result = ?2 WHERE id = ?1",
+    [S_SET_RESULT] = "UPDATE durable_workflows SET result = ?2, status = ?3, owner = NULL, error_code = ?4,"
+                     " error = ?5, updated_ms = ?6 WHERE id = ?1",
     [S_DEL_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
     [S_APPEND] = "INSERT INTO durable_history(workflow, checkpoint, await_id, event, attempt,"
                  " error_code, detail, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -106,13 +107,14 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL"
                      " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
                      " ORDER BY updated_ms, spawn_idx LIMIT 1",
-    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = 'ready', owner = NULL, updated_ms = ?1"
-                      " WHERE status = 'waiting' AND id IN (" DUE_TIMERS ")",
+    [S_DUE_LIST] = DUE_TIMERS " ORDER BY t.due_ms LIMIT ?2",
+    /* the worker that fires a timer claims its workflow in the same write */
+    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = 'ready', owner = ?3, updated_ms = ?2"
+                      " WHERE id = ?1 AND status = 'waiting'",
     /* A due sleep or signal timeout completes its await with value 0; a due
      * step retry leaves ready = 0 so the step is issued again. */
-    [S_FIRE_FRAMES] = "UPDATE durable_frames SET ready = (attempt = 0), wait_kind = 0, waiting_on = NULL,"
-                      " value = NULL, payload = NULL WHERE workflow IN (" DUE_TIMERS ")",
-    [S_FIRE_DELETE] = "DELETE FROM durable_timers WHERE workflow IN (" DUE_TIMERS ")",
+    [S_FIRE_FRAME] = "UPDATE durable_frames SET ready = (attempt = 0), wait_kind = 0, waiting_on = NULL,"
+                     " value = NULL, payload = NULL WHERE workflow = ?1",
     [S_CLAIM] = "UPDATE durable_workflows SET owner = ?1 WHERE rowid IN"
                 " (SELECT w.rowid FROM durable_workflows w WHERE " CLAIMABLE " ORDER BY w.rowid LIMIT ?3)"
                 " RETURNING id",
@@ -182,7 +184,8 @@ static const char schema_sql[] =
     " attempt INTEGER NOT NULL, seq INTEGER NOT NULL, await_seq INTEGER NOT NULL,"
     " wait_kind INTEGER NOT NULL DEFAULT 0, waiting_on TEXT, cancel INTEGER NOT NULL DEFAULT 0,"
     " paused INTEGER NOT NULL DEFAULT 0, policy TEXT, frame BLOB, value BLOB, payload BLOB) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS durable_timers(workflow TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS durable_timers(workflow TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS durable_timers_due ON durable_timers(due_ms);"
     "CREATE TABLE IF NOT EXISTS durable_signals(seq INTEGER PRIMARY KEY, workflow TEXT NOT NULL,"
     " name TEXT NOT NULL, data BLOB, sent_ms INTEGER NOT NULL);"
@@ -653,13 +656,15 @@ static int sq_update(durable__store *base, durable__row *r, int what)
             rc = by_id(s, S_DEL_TIMER, r->id);
         }
     }
-    if (rc == DURABLE_OK && (what & DURABLE__W_RESULT)) {
+    if (rc == DURABLE_OK && (what & DURABLE__W_RESULT)) { /* one statement for the end, and the frame goes */
         st = s->st[S_SET_RESULT];
         bind_text(st, 1, r->id);
         bind_buf(st, 2, &r->result);
+        bind_text(st, 3, status_text(r->status));
+        sqlite3_bind_int(st, 4, r->error_code);
+        bind_text(st, 5, r->error);
+        sqlite3_bind_int64(st, 6, now_ms(s));
         rc = step_done(st);
-        if (rc == DURABLE_OK)
-            rc = by_id(s, S_DEL_TIMER, r->id);
         if (rc == DURABLE_OK)
             rc = by_id(s, S_DEL_FRAME, r->id);
     }
@@ -889,16 +894,43 @@ static int sq_spawns(durable__store *base, const char *parent, durable__spawns *
 
 /* ---- timers, claims, counts ---- */
 
-static int sq_fire_timers(durable__store *base, int64_t now)
+/* Fire up to `limit` due timers: a list from the due_ms index, then point
+ * updates each (set-based statements re-read every due timer).  The
+ * workflows that became ready are claimed by `owner` and their ids returned
+ * (a held one fires too, but stays held and is not returned). */
+static int sq_fire_timers(durable__store *base, const char *owner, int64_t now, int limit, char ***ids, size_t *n)
 {
     sqlite_store *s = (sqlite_store *)base;
-    static const int order[] = {S_FIRE_STATUS, S_FIRE_FRAMES, S_FIRE_DELETE}; /* timers go last */
-    int rc = DURABLE_OK;
-    for (size_t i = 0; rc == DURABLE_OK && i < sizeof order / sizeof *order; i++) {
-        sqlite3_stmt *st = s->st[order[i]];
-        sqlite3_bind_int64(st, 1, now);
+    sqlite3_stmt *st = s->st[S_DUE_LIST];
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    int rc = collect_ids(st, ids, n);
+    size_t kept = 0;
+    for (size_t i = 0; rc == DURABLE_OK && i < *n; i++) {
+        st = s->st[S_FIRE_STATUS];
+        bind_text(st, 1, (*ids)[i]);
+        sqlite3_bind_int64(st, 2, now_ms(s));
+        bind_text(st, 3, owner);
         rc = step_done(st);
+        int claimed = sqlite3_changes(s->db) > 0;
+        if (rc == DURABLE_OK)
+            rc = by_id(s, S_FIRE_FRAME, (*ids)[i]);
+        if (rc == DURABLE_OK)
+            rc = by_id(s, S_DEL_TIMER, (*ids)[i]);
+        if (claimed)
+            (*ids)[kept++] = (*ids)[i];
+        else
+            free((*ids)[i]);
     }
+    if (rc != DURABLE_OK) {
+        for (size_t i = kept; i < *n; i++) /* not yet sorted out */
+            free((*ids)[i]);
+        durable__ids_free(*ids, kept);
+        *ids = NULL;
+        *n = 0;
+        return rc;
+    }
+    *n = kept;
     return rc;
 }
 

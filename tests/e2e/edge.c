@@ -1,7 +1,8 @@
 /* e2e: corners of the lowering: awaits as whole statements of unbraced
  * if/else, before a void return, in both arms of a discarded ?:, in a for
  * increment with a comma, struct values, string literal arguments, a
- * durable function without awaits, breaks out of a switch inside an awaiting
+ * durable function without awaits, subscripts, chained assignment,
+ * compound literals, returns in a switch, breaks out of a switch inside an awaiting
  * loop, and loops left by return. */
 #include "e2e.h"
 
@@ -83,6 +84,27 @@ durable int corners(int n)
     }
 }
 
+durable int misc(int n)
+{
+    int a[4] = {0, 0, 0, 0};
+    a[await(val(n % 4))] = 7;
+    int x, y;
+    x = y = await(val(n + 1));
+    struct pair p = (struct pair){await(val(1)), await(val(2))};
+    int z = await(val(val(x) + await(val(y))));
+    for (int i = 0; await(val(i)) < 10; i++) {
+        if (i == 4)
+            break;
+        a[i % 4] += i;
+    }
+    switch (n) {
+    case 3:
+        return a[0] + a[1] * 10 + a[2] * 100 + a[3] * 1000 + x + y + p.a + p.b + z + await(val(100000));
+    default:
+        return -1;
+    }
+}
+
 int main(void)
 {
     E2E_RT rt;
@@ -90,10 +112,12 @@ int main(void)
     durable_start(rt, "corners-3", corners(3));
     durable_start(rt, "corners-1", corners(1));
     durable_start(rt, "no-awaits", no_awaits(9));
+    durable_start(rt, "misc", misc(3));
     E2E_RUN(rt);
     E2E_PRINT(rt, "corners-3");
     E2E_PRINT(rt, "corners-1");
     E2E_PRINT(rt, "no-awaits");
+    E2E_PRINT(rt, "misc");
     durable_close(rt);
     return 0;
 }

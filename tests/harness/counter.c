@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 long counter_bumps;
+void (*counter_hook)(long bumps);
 
 /* With DURABLE_TEST_EFFECTS set, each run of the step appends its key (one
  * write(2) with O_APPEND, so concurrent workers' lines do not mix); with
@@ -27,6 +28,8 @@ long counter_bumps;
 static int bump(int i)
 {
     counter_bumps++;
+    if (counter_hook)
+        counter_hook(counter_bumps);
     const char *path = getenv("DURABLE_TEST_EFFECTS");
     if (path) {
         char line[256];

@@ -16,4 +16,6 @@ static inline durable_call count_to_call(struct count_to__args *a)
 
 /* How many times bump() ran in this process. */
 extern long counter_bumps;
+/* If set, called by bump() after each run with counter_bumps. */
+extern void (*counter_hook)(long bumps);
 #endif
