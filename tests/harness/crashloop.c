@@ -2,7 +2,7 @@
  * crashloop — run a durable program straight through, then again killed at
  * every commit, and check that nothing differs.
  *
- *   crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]
+ *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM [ARGS...]
  *
  * With --setup, `PROGRAM ARG` runs once, without crashes, on each fresh
  * database before the scenario (to start workflows and send signals from
@@ -26,6 +26,11 @@
  *              effect appears at least as often as in the reference and at
  *              most twice as often.
  *
+ *   random     (with --random N) N rounds, each on a fresh database: a run
+ *              killed with SIGKILL from outside at a random instant within the
+ *              reference run's duration, then a run to the end: a step may run
+ *              once more than in the reference.
+ *
  * In every scenario the final stdout must equal the reference.  One summary
  * line per scenario; exit 0 when all pass.  A process that hangs (120 s) or
  * exits other than 0 or by SIGKILL fails the test.  Temporary files are
@@ -37,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_RUNS 20000
@@ -44,6 +50,25 @@
 
 static const char *name = "program";
 static const char *setup;
+static int random_kills;      /* --random N */
+static int last_crashes;      /* kills in the last scenario run */
+static double ref_seconds;    /* how long the reference run took */
+static unsigned long rng = 88172645463325252UL;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double uniform(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
 static char dir[256];
 
 static char *slurp(const char *path, size_t *len)
@@ -73,8 +98,10 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Run the program once; returns its wait status, or -1 on a hang. */
-static int run(char **argv, const char *db, const char *effects, const char *crash, const char *out)
+/* Run the program once; returns its wait status.  With kill_after > 0 it
+ * is killed with SIGKILL after that many seconds (if still running). */
+static int run_killed(char **argv, const char *db, const char *effects, const char *crash, const char *out,
+                      double kill_after)
 {
     fflush(NULL); /* or the child inherits, and repeats, our buffered output */
     pid_t pid = fork();
@@ -96,6 +123,11 @@ static int run(char **argv, const char *db, const char *effects, const char *cra
         perror("crashloop: exec");
         _exit(127);
     }
+    if (kill_after > 0) {
+        struct timespec ts = {(time_t)kill_after, (long)((kill_after - (double)(time_t)kill_after) * 1e9)};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL); /* harmless if it has exited: it is not reaped yet */
+    }
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) {
@@ -103,6 +135,11 @@ static int run(char **argv, const char *db, const char *effects, const char *cra
             exit(2);
         }
     return st;
+}
+
+static int run(char **argv, const char *db, const char *effects, const char *crash, const char *out)
+{
+    return run_killed(argv, db, effects, crash, out, 0);
 }
 
 static int cmp_lines(const void *a, const void *b)
@@ -164,7 +201,7 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
     snprintf(db, sizeof db, "%s/%s.db", dir, label);
     snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
     snprintf(out, sizeof out, "%s/%s.out", dir, label);
-    int crashes = 0, st = 0;
+    int crashes = 0, st = 0, random = crash && strcmp(crash, "random") == 0;
     if (setup) {
         char *sargv[] = {argv[0], (char *)setup, NULL};
         char sout[520];
@@ -181,13 +218,26 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
             fprintf(stderr, "crashloop %s: %s: no completion after %d runs\n", name, label, MAX_RUNS);
             return 1;
         }
+        if (random) { /* one kill from outside at a random instant, then to the end */
+            st = runs == 0 ? run_killed(argv, db, eff, NULL, out, 0.001 + uniform() * ref_seconds)
+                           : run(argv, db, eff, NULL, out);
+            if (runs == 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+                crashes++;
+                continue;
+            }
+            break;
+        }
+        double t0 = now_s();
         st = run(argv, db, eff, crash, out);
+        if (!crash)
+            ref_seconds = now_s() - t0;
         if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && crash) {
             crashes++;
             continue;
         }
         break;
     }
+    last_crashes = crashes;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "crashloop %s: %s: program %s %d after %d crashes (output in %s)\n", name, label,
                 WIFEXITED(st) ? "exited with" : "died of signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
@@ -204,12 +254,14 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
         bad++;
     }
     char *r = strdup(ref_eff), *g = slurp(eff, NULL);
-    bad += check_effects(label, r, g, hi);
-    if (crashes == 0 && crash) {
+    bad += check_effects(label, r, g, random ? 2 : hi);
+    if (crashes == 0 && crash && !random) {
         fprintf(stderr, "crashloop %s: %s: the program never crashed: is the fault knob working?\n", name, label);
         bad++;
     }
-    printf("crashloop %s: %-6s crash points %d, resumes %d, mismatches %d\n", name, label, crashes, crashes, bad);
+    if (!random || bad)
+        printf("crashloop %s: %-6s crash points %d, resumes %d, mismatches %d\n", name, label, crashes, crashes,
+               bad);
     free(r);
     free(g);
     free(got);
@@ -226,13 +278,16 @@ int main(int argc, char **argv)
             keep = 1;
         else if (strcmp(argv[i], "--setup") == 0 && i + 1 < argc)
             setup = argv[++i];
+        else if (strcmp(argv[i], "--random") == 0 && i + 1 < argc)
+            random_kills = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]\n");
+            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM "
+                            "[ARGS...]\n");
             return 2;
         }
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] -- PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM [ARGS...]\n");
         return 2;
     }
     char **prog = argv + i + 1;
@@ -256,16 +311,32 @@ int main(int argc, char **argv)
         printf("crashloop %s: reference output:\n%s", name, ref_out);
         bad |= scenario(prog, "after", "after:1", ref_out, ref_eff, 1);
         bad |= scenario(prog, "before", "before:2", ref_out, ref_eff, 2);
+        if (random_kills > 0) { /* N rounds, each from a fresh database */
+            rng ^= (unsigned long)getpid() * 2654435761UL ^ (unsigned long)(now_s() * 1e6);
+            int kills = 0, rbad = 0;
+            for (int k = 0; k < random_kills && !rbad; k++) {
+                static const char *const sfx[] = {".db", ".db-wal", ".db-shm", ".effects", ".out"};
+                for (size_t f = 0; f < sizeof sfx / sizeof *sfx; f++) {
+                    snprintf(path, sizeof path, "%s/random%s", dir, sfx[f]);
+                    unlink(path);
+                }
+                rbad = scenario(prog, "random", "random", ref_out, ref_eff, 0);
+                kills += last_crashes;
+            }
+            printf("crashloop %s: random crash points %d of %d rounds (SIGKILL from outside), mismatches %d\n",
+                   name, kills, random_kills, rbad);
+            bad |= rbad;
+        }
     }
     free(ref_out);
     free(ref_eff);
     if (bad || keep) {
         fprintf(stderr, "crashloop %s: files kept in %s\n", name, dir);
     } else {
-        static const char *const labels[] = {"ref", "after", "before"};
+        static const char *const labels[] = {"ref", "after", "before", "random"};
         static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out",
                                                ".out.setup"};
-        for (size_t l = 0; l < 3; l++)
+        for (size_t l = 0; l < 4; l++)
             for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
                 snprintf(path, sizeof path, "%s/%s%s", dir, labels[l], suffixes[k]);
                 unlink(path);
