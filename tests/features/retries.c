@@ -48,6 +48,41 @@ durable int careful(int n)
     return v + w + x + (e1 == DURABLE_ESTEP ? 1 : 0) + (e2 == DURABLE_EPERMANENT ? 2 : 0);
 }
 
+static int reserve_stock(int order)
+{
+    effect("reserve %d", order);
+    return 1;
+}
+
+static int charge_card(int order, int cents)
+{
+    effect("charge %d attempt %d", order, durable_step_attempt());
+    durable_fail(402, "card declined"); /* every attempt */
+    return order + cents;
+}
+
+static int release_stock(int order)
+{
+    effect("release %d", order);
+    return 1;
+}
+
+/* The saga pattern: a failure that is checked returns to the code, which
+ * compensates with goto. */
+durable int checkout(int order, int cents)
+{
+    int ok = await(reserve_stock(order));
+    if (durable_error() || !ok)
+        return -1;
+    int receipt = await(charge_card(order, cents));
+    if (durable_error())
+        goto refund;
+    return receipt;
+refund:
+    await(release_stock(order));
+    return -2;
+}
+
 durable int careless(int n)
 {
     int v = await(broken(n)); /* nobody checks durable_error(): the workflow fails */
@@ -84,9 +119,11 @@ int main(int argc, char **argv)
     }
     MUST(durable_start(rt, "careful", careful(4)));
     MUST(durable_start(rt, "careless", careless(5)));
+    MUST(durable_start(rt, "saga", checkout(6, 1999)));
     run_all(rt);
     print_outcome(rt, "careful");
     print_outcome(rt, "careless");
+    print_outcome(rt, "saga");
     MUST(durable_close(rt));
     return 0;
 }

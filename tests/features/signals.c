@@ -1,7 +1,7 @@
 /*
  * signals — signals are durable: sent before the workflow waits they are
  * queued, several arrive in order, none is lost or delivered twice across
- * crashes; a wait can time out.
+ * crashes; a wait can time out; a broadcast reaches every waiting workflow.
  *
  *   signals setup   start the workflows, let `collect` wait, then send five
  *                   signals (the first is delivered to the waiting workflow,
@@ -27,6 +27,14 @@ durable int collect(int n)
     return (int)(hash % 1000000) * 10 + got;
 }
 
+durable int bell(int n)
+{
+    int woken = await(durable_wait_signal("wake", -1));
+    size_t len = 0;
+    const char *data = durable_signal_data(&len);
+    return woken && data && strcmp(data, "all") == 0 ? n : -n;
+}
+
 durable int patient(double seconds)
 {
     int arrived = await(durable_wait_signal("never", seconds));
@@ -39,7 +47,14 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "setup") == 0) {
         MUST(durable_start(rt, "collect", collect(5)));
         MUST(durable_start(rt, "patient", patient(0.05)));
-        MUST(durable_run(rt)); /* collect now waits for "item" */
+        MUST(durable_start(rt, "bell-1", bell(1)));
+        MUST(durable_start(rt, "bell-2", bell(2)));
+        MUST(durable_run(rt)); /* collect now waits for "item", the bells for "wake" */
+        int n = durable_signal_all(rt, "wake", "all", 4); /* with its NUL */
+        if (n != 2) {
+            fprintf(stderr, "broadcast reached %d workflows, expected 2\n", n);
+            return 1;
+        }
         static const char *const items[] = {"alpha", "beta", "gamma", "delta", "epsilon"};
         for (int i = 0; i < 5; i++)
             MUST(durable_signal(rt, "collect", "item", items[i], strlen(items[i])));
@@ -54,6 +69,8 @@ int main(int argc, char **argv)
     run_all(rt);
     print_outcome(rt, "collect");
     print_outcome(rt, "patient");
+    print_outcome(rt, "bell-1");
+    print_outcome(rt, "bell-2");
     int rc = durable_signal(rt, "collect", "item", "late", 4);
     printf("signal after the end: %s\n", durable_errname(rc));
     MUST(durable_close(rt));
