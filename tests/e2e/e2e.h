@@ -22,22 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Append one line to $DURABLE_TEST_EFFECTS: a step ran. */
-static inline void effect(const char *fmt, ...)
-{
-    const char *path = getenv("DURABLE_TEST_EFFECTS");
-    if (!path)
-        return;
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-}
+#include "../harness/effects.h" /* effect(): a step ran */
 
 #ifdef E2E_PLAIN
 /* Plain C: each "workflow" runs to completion when started. */

@@ -22,20 +22,7 @@
         }                                                                                           \
     } while (0)
 
-/* Append one line to the effects log: what a step did, once per run of it. */
-static inline void effect(const char *fmt, ...)
-{
-    const char *path = getenv("DURABLE_TEST_EFFECTS");
-    FILE *f = path ? fopen(path, "a") : NULL;
-    if (!f)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fputc('\n', f);
-    fclose(f);
-}
+#include "../harness/effects.h" /* effect(): a step ran */
 
 static inline durable_rt *open_test_db(const durable_options *o)
 {
