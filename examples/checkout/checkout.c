@@ -4,7 +4,8 @@
  * (durable timers) before it completes.  Kill it anywhere; run it again and it
  * goes on from its last await, with its locals as they were.
  *
- *   checkout [DB] [--day SECONDS]     (a demo "day" is 1 second)
+ *   checkout [DB] [--day SECONDS] [--quiet]   (a demo "day" is 1 second;
+ *                                             --quiet prints only the result)
  */
 #include <durable.h>
 
@@ -13,17 +14,20 @@
 #include <string.h>
 
 static double day_seconds = 1.0;
+static int quiet;
 
 static int check_inventory(int order)
 {
-    printf("  [step] checking inventory for order %d\n", order);
+    if (!quiet)
+        printf("  [step] checking inventory for order %d\n", order);
     return 12;
 }
 
 static int charge_card(int order, int cents)
 {
-    printf("  [step] charging $%d.%02d for order %d (idempotency key %s)\n", cents / 100, cents % 100, order,
-           durable_step_key());
+    if (!quiet)
+        printf("  [step] charging $%d.%02d for order %d (idempotency key %s)\n", cents / 100, cents % 100, order,
+               durable_step_key());
     return 7000 + order;
 }
 
@@ -41,7 +45,8 @@ durable int checkout(int order, int cents)
     int receipt = await(charge_card(order, cents));
     for (int day = 1; day <= 3; day++) {
         await(durable_sleep(day_seconds));
-        printf("  day %d of 3 has passed for order %d (receipt %d)\n", day, order, receipt);
+        if (!quiet)
+            printf("  day %d of 3 has passed for order %d (receipt %d)\n", day, order, receipt);
     }
     return receipt;
 }
@@ -52,6 +57,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--day") == 0 && i + 1 < argc)
             day_seconds = atof(argv[++i]);
+        else if (strcmp(argv[i], "--quiet") == 0)
+            quiet = 1;
         else
             db = argv[i];
     }

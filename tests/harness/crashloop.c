@@ -8,7 +8,8 @@
  * database before the scenario (to start workflows and send signals from
  * outside, say); its output is not compared.
  *
- * The program must take its database path from $DURABLE_TEST_DB, print its
+ * The program must take its database path from $DURABLE_TEST_DB (or from an
+ * argument written @DB@, which crashloop replaces with the path), print its
  * final results on stdout, exit 0 when all its workflows are finished, and
  * have each step append one line to $DURABLE_TEST_EFFECTS (a file) when it
  * runs.  Scenarios, each on a fresh database:
@@ -119,6 +120,9 @@ static int run_killed(char **argv, const char *db, const char *effects, const ch
         if (!freopen(out, "w", stdout))
             _exit(126);
         alarm(RUN_TIMEOUT_S); /* a hang dies of SIGALRM, which is not SIGKILL */
+        for (char **a = argv; *a; a++)
+            if (strcmp(*a, "@DB@") == 0)
+                *a = (char *)db; /* in the child only */
         execvp(argv[0], argv);
         perror("crashloop: exec");
         _exit(127);
