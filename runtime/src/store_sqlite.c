@@ -447,7 +447,10 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
         return DURABLE_ENOMEM;
     s->base.ops = &sqlite_ops;
     s->opts = *o;
-    rc = map_rc(sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
+    /* NOMUTEX: one durable_rt is used by one thread at a time (durable.h), so
+     * SQLite's per-connection mutex is pure cost. */
+    rc = map_rc(sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                NULL));
     if (rc == DURABLE_OK) {
         sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
         sqlite3_extended_result_codes(s->db, 1);
