@@ -1158,6 +1158,7 @@ static int round_commit(durable_rt *rt, durable_co *batch)
         rc = DURABLE_EIO;
     rc = end_tx(rt, rc, batch != NULL);
     if (rc != DURABLE_OK) { /* I5 */
+        rt->beat_due = rt->reap_due = 0; /* rolled back with the rest: redo them at once */
         while (adopted) {
             durable_co *c = adopted;
             adopted = c->qnext;

@@ -306,19 +306,31 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
     return rc == SQLITE_ROW ? DURABLE_OK : map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
 }
 
-static int query_text_is(sqlite3 *db, const char *sql, const char *want)
+/* PRAGMA quick_check: "ok", or findings.  A page it could not read is a
+ * finding too ("unable to get the page. error code=N"): an I/O error, not
+ * damage, so report it as DURABLE_EIO. */
+static int quick_check(sqlite3 *db)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return map_rc(rc);
-    rc = sqlite3_step(st);
-    int ok = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
-             strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+    int ok = 0, io = 0, rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        rows++;
+        if (t && strcmp(t, "ok") == 0)
+            ok = 1;
+        const char *ec = t ? strstr(t, "error code=") : NULL;
+        if (ec && (atoi(ec + 11) & 0xff) == SQLITE_IOERR)
+            io = 1;
+    }
     sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return map_rc(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-    return ok ? DURABLE_OK : DURABLE_ECORRUPT;
+    if (rc != SQLITE_DONE)
+        return map_rc(rc);
+    if (io)
+        return DURABLE_EIO;
+    return ok && rows == 1 ? DURABLE_OK : DURABLE_ECORRUPT;
 }
 
 static const char *byte_order(void)
@@ -373,16 +385,22 @@ static int inspect(const char *path, int busy_timeout_ms, int *fresh)
             rc = DURABLE_ECORRUPT;
     }
     if (rc == DURABLE_OK && !*fresh) {
-        rc = query_text_is(db, "PRAGMA quick_check", "ok");
+        rc = quick_check(db);
         if (rc == DURABLE_OK) {
+            /* an I/O error is EIO; only a missing row or table is corruption */
             sqlite3_stmt *st;
-            if (sqlite3_prepare_v2(db, "SELECT value FROM durable_meta WHERE key = 'byte_order'", -1, &st,
-                                   NULL) != SQLITE_OK) {
-                rc = DURABLE_ECORRUPT;
+            int src = sqlite3_prepare_v2(db, "SELECT value FROM durable_meta WHERE key = 'byte_order'", -1, &st,
+                                         NULL);
+            if (src != SQLITE_OK) {
+                rc = (src & 0xff) == SQLITE_ERROR ? DURABLE_ECORRUPT : map_rc(src); /* no such table */
             } else {
-                if (sqlite3_step(st) != SQLITE_ROW)
+                src = sqlite3_step(st);
+                const unsigned char *v = src == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+                if (src != SQLITE_ROW && src != SQLITE_DONE)
+                    rc = map_rc(src);
+                else if (!v)
                     rc = DURABLE_ECORRUPT;
-                else if (strcmp((const char *)sqlite3_column_text(st, 0), byte_order()) != 0)
+                else if (strcmp((const char *)v, byte_order()) != 0)
                     rc = DURABLE_ENOTDB; /* written on a machine of the other byte order */
                 sqlite3_finalize(st);
             }
