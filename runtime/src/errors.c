@@ -35,6 +35,7 @@ DURABLE_API const char *durable_status_name(int status)
     case DURABLE_FAILED: return "failed";
     case DURABLE_CANCELLED: return "cancelled";
     case DURABLE_HELD: return "held";
+    case DURABLE_PAUSED: return "paused";
     default: return "unknown";
     }
 }

@@ -1037,12 +1037,22 @@ static void look_outside(durable_rt *rt)
     rt->external = changed;
 }
 
-/* Adopt the claimed rows named in ids[0..n) that are not in memory yet. */
+static int in_list(const durable_co *list, const char *id)
+{
+    for (; list; list = list->qnext)
+        if (strcmp(list->id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adopt the claimed rows named in ids[0..n) that are not in memory yet, nor
+ * adopted already in this round (a worker that re-claims its own rows after
+ * a failed round finds the timers it just fired among them). */
 static int adopt_ids(durable_rt *rt, char **ids, size_t n, durable_co **adopted)
 {
     int rc = DURABLE_OK;
     for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
-        if (co_find(rt, ids[i]))
+        if (co_find(rt, ids[i]) || in_list(*adopted, ids[i]))
             continue;
         durable__row r;
         durable_co *co = NULL;
@@ -1700,9 +1710,23 @@ static int cancel_one(durable_rt *rt, durable__row *r)
             r->cancel = 1;
         return rt->store->ops->update(rt->store, r, DURABLE__W_FLAGS);
     }
-    /* Waiting: its await returns now, cancelled. */
+    /* Waiting: its await returns now, cancelled.  Whether its code looks at
+     * that comes from the linked function, else from the schema in the file
+     * (an operator's tool cancels without the user's program). */
     durable_func *fn = durable__registry_find(r->function);
-    const durable_await *aw = fn ? await_of(fn, r->state) : NULL;
+    const durable_await *aw = fn && fn->fingerprint == r->fingerprint ? await_of(fn, r->state) : NULL;
+    int checks = 1; /* unknown: let the program that runs it decide */
+    if (aw) {
+        checks = aw->checks_error;
+    } else {
+        durable__schema sc;
+        if (rt->store->ops->schema(rt->store, r->fingerprint, &sc) == DURABLE_OK) {
+            for (uint32_t i = 0; i < sc.nawaits; i++)
+                if (sc.awaits[i].id == r->state)
+                    checks = sc.awaits[i].checks_error;
+            durable__schema_free(&sc);
+        }
+    }
     r->cancel = 2;
     r->ready = 1;
     r->await_error = DURABLE_ECANCELLED;
@@ -1715,7 +1739,7 @@ static int cancel_one(durable_rt *rt, durable__row *r)
     int rc = rt->store->ops->update(rt->store, r, DURABLE__W_FRAME | DURABLE__W_TIMER);
     if (rc != DURABLE_OK)
         return rc;
-    if (aw && !aw->checks_error) /* nothing would look at it: it ends here */
+    if (!checks) /* nothing would look at it: it ends here */
         return finish_row(rt, r, DURABLE_CANCELLED, DURABLE_ECANCELLED, "cancelled");
     free(r->owner);
     r->owner = NULL;

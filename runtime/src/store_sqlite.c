@@ -352,15 +352,21 @@ static int inspect(const char *path, int busy_timeout_ms, int *fresh)
     struct stat sb;
     int has_wal = stat(side, &sb) == 0;
     sqlite3_free(side);
-    char *uri = sqlite3_mprintf("file:%s%s", path, has_wal ? "" : "?immutable=1");
+    /* A URI path: '?', '#' and '%' must be percent-encoded; an absolute
+     * path needs the empty authority (file:///...). */
+    size_t len = strlen(path);
+    char *enc = malloc(3 * len + 1), *e = enc;
+    if (!enc)
+        return DURABLE_ENOMEM;
+    for (const char *c = path; *c; c++)
+        e += strchr("?#%", *c) ? sprintf(e, "%%%02X", (unsigned char)*c) : (*e = *c, 1);
+    *e = '\0';
+    char *uri = sqlite3_mprintf("file:%s%s%s", path[0] == '/' ? "//" : "", enc, has_wal ? "" : "?immutable=1");
+    free(enc);
     if (!uri)
         return DURABLE_ENOMEM;
-    if (strpbrk(path, "?#%")) { /* not expressible as a plain URI path: skip the URI */
-        sqlite3_free(uri);
-        uri = NULL;
-    }
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(uri ? uri : path, &db, SQLITE_OPEN_READONLY | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
     sqlite3_free(uri);
     if (rc == SQLITE_OK) /* other processes may be writing: wait for them as the store will */
         sqlite3_busy_timeout(db, busy_timeout_ms);
@@ -926,8 +932,8 @@ static int sq_fire_timers(durable__store *base, const char *owner, int64_t now, 
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, limit);
     int rc = collect_ids(st, ids, n);
-    size_t kept = 0;
-    for (size_t i = 0; rc == DURABLE_OK && i < *n; i++) {
+    size_t kept = 0, done = 0; /* [0, kept) kept, [kept, done) moved or freed, [done, n) not seen */
+    for (size_t i = 0; rc == DURABLE_OK && i < *n; i++, done++) {
         st = s->st[S_FIRE_STATUS];
         bind_text(st, 1, (*ids)[i]);
         sqlite3_bind_int64(st, 2, now_ms(s));
@@ -944,7 +950,7 @@ static int sq_fire_timers(durable__store *base, const char *owner, int64_t now, 
             free((*ids)[i]);
     }
     if (rc != DURABLE_OK) {
-        for (size_t i = kept; i < *n; i++) /* not yet sorted out */
+        for (size_t i = done; i < *n; i++) /* not yet seen */
             free((*ids)[i]);
         durable__ids_free(*ids, kept);
         *ids = NULL;

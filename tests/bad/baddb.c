@@ -244,6 +244,23 @@ static void case_undecodable_frame_held(void)
                             DURABLE_ECORRUPT, "does not decode");
 }
 
+/* A path with URI metacharacters: opened, refused and inspected the same. */
+static void case_odd_path(void)
+{
+    setup();
+    snprintf(db, sizeof db, "%s/100%% a?b#c.db", dir);
+    make_ours(2, 1);
+    durable_rt *rt;
+    CHECK_OK(durable_open(&rt, db, NULL)); /* inspected again, as an existing file */
+    int v = 0;
+    CHECK_OK(durable_result(rt, "w1", &v));
+    CHECK_INT(v, 6);
+    CHECK_OK(durable_close(rt));
+    sql("PRAGMA user_version = 2");
+    refused_untouched(DURABLE_ENEWER);
+    teardown();
+}
+
 static void case_directory(void)
 {
     durable_rt *rt;
@@ -264,6 +281,7 @@ int main(int argc, char **argv)
         {"incompatible_frame_held", case_incompatible_frame_held},
         {"undecodable_args_held", case_undecodable_frame_held},
         {"directory", case_directory},
+        {"odd_path", case_odd_path},
         {NULL, NULL},
     };
     return run_case(cases, argc, argv);

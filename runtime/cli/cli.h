@@ -1,0 +1,215 @@
+/*
+ * cli.h — what the modules of the `durable` command-line tool share.
+ *
+ *   durable.c   arguments, the command table, help, exit codes
+ *   db.c        opening a database file read-only and refusing foreign ones
+ *   schema.c    frame schemas rebuilt from the file, and decoding value blobs
+ *   value.c     decoded values as text and as JSON
+ *   output.c    growable strings, the JSON writer, times and durations
+ *   list.c, show.c, history.c   the read commands (own read-only connection)
+ *   control.c   the write commands, through the libdurable host API only
+ *
+ * The read commands never write to the file; the write commands never touch
+ * SQL.  Every command returns an exit status: CLI_OK, CLI_EUSER (a mistake
+ * of the caller or a file that is not usable: message on stderr) or
+ * CLI_EINTERNAL (a bug or an exhausted machine).
+ */
+#ifndef DURABLE_CLI_H
+#define DURABLE_CLI_H
+
+#include "internal.h" /* durable_field, durable__decode, durable__arena */
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { CLI_OK = 0, CLI_EUSER = 1, CLI_EINTERNAL = 2 };
+
+/* ---- durable.c ---- */
+
+/* Print "durable: <message>" on stderr.  Returns nothing; callers return
+ * the exit status themselves. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Out of memory: report and exit(CLI_EINTERNAL).  The tool holds no state
+ * that needs cleaning up, and read commands have written nothing. */
+_Noreturn void cli_oom(void);
+/* A broken invariant of the tool itself: report and exit(CLI_EINTERNAL). */
+_Noreturn void cli_fail_internal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit status for a libdurable return code: CLI_EINTERNAL for codes
+ * that mean a bug or no memory, CLI_EUSER for the rest. */
+int cli_exit_for(int durable_rc);
+
+/* One parsed command line: the command's positional arguments and options. */
+typedef struct cli_args {
+    const char *pos[4];
+    int npos;
+    int json;
+    const char *status;   /* list --status */
+    const char *function; /* list --function */
+    long long limit;      /* list/history --limit (-1: not given) */
+    long long offset;     /* list/history --offset */
+    const char *before;   /* purge --before / --older-than */
+    int all;              /* signal --all */
+} cli_args;
+
+/* The commands (list.c, show.c, history.c, control.c).  Each prints its
+ * output on stdout, or why it failed on stderr, and returns an exit status. */
+int cli_list(const cli_args *a);
+int cli_show(const cli_args *a);
+int cli_history(const cli_args *a);
+int cli_signal(const cli_args *a);
+int cli_cancel(const cli_args *a);
+int cli_retry(const cli_args *a);
+int cli_pause(const cli_args *a);
+int cli_resume(const cli_args *a);
+int cli_purge(const cli_args *a);
+
+/* ---- output.c ---- */
+
+/* A growable NUL-terminated string.  Zero-initialised is empty. */
+typedef struct strbuf {
+    char *p;
+    size_t n, cap;
+} strbuf;
+
+void sb_add(strbuf *b, const char *s, size_t n);
+void sb_puts(strbuf *b, const char *s);
+void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *sb_str(const strbuf *b); /* "" when empty */
+void sb_free(strbuf *b);
+
+/* Append bytes as the inside of a double-quoted string: text as it is
+ * (valid UTF-8 included), quotes, backslashes, control bytes and invalid
+ * UTF-8 escaped (\n, \", \xNN in C style; \uNNNN in JSON style). */
+void sb_quote(strbuf *b, const char *s, size_t n, int json);
+
+/* A streaming JSON writer with two-space indentation.  Containers nest up
+ * to JW_DEPTH; a key must precede each value inside an object. */
+#define JW_DEPTH 128 /* > 2 levels (array, struct) per nesting level of schema.c, plus 4 */
+typedef struct jw {
+    FILE *f;
+    int depth;
+    int count[JW_DEPTH];  /* values written so far in each open container */
+    char close[JW_DEPTH]; /* its closing bracket */
+    int keyed;            /* a key was written; its value comes next */
+} jw;
+
+void jw_init(jw *w, FILE *f);
+void jw_object(jw *w);
+void jw_array(jw *w);
+void jw_end(jw *w);                        /* closes the innermost container */
+void jw_key(jw *w, const char *key);
+void jw_string(jw *w, const char *s);      /* NULL writes null */
+void jw_stringn(jw *w, const char *s, size_t n);
+void jw_int(jw *w, long long v);
+void jw_uint(jw *w, unsigned long long v);
+void jw_bool(jw *w, int v);
+void jw_null(jw *w);
+void jw_literal(jw *w, const char *text);  /* a number already formatted */
+void jw_finish(jw *w);                     /* newline after the top value */
+
+/* Key-value shorthands for objects. */
+void jw_kstr(jw *w, const char *key, const char *s);
+void jw_kint(jw *w, const char *key, long long v);
+void jw_kbool(jw *w, const char *key, int v);
+/* "<key>_ms": ms and "<key>": ISO-8601 text, or null for both when ms <= 0. */
+void jw_ktime(jw *w, const char *key, int64_t ms);
+
+/* Milliseconds since the epoch, now. */
+int64_t cli_now_ms(void);
+/* "2026-11-21T20:48:19Z" (".123" before the Z when ms are not 0). */
+void cli_iso_time(char out[40], int64_t ms);
+/* "in 4m12s", "3h5m ago", "now": two significant units. */
+void cli_relative(char out[40], int64_t ms, int64_t now);
+/* A duration: "90s", "30m", "12h", "7d", "2w", "1d12h", "500ms"; a bare
+ * number is seconds.  Returns 0 and sets *ms, or -1 if malformed. */
+int cli_parse_duration(const char *s, int64_t *ms);
+/* An absolute UTC time "YYYY-MM-DD[THH:MM[:SS]][Z]".  0 or -1. */
+int cli_parse_time(const char *s, int64_t *ms);
+
+/* ---- db.c ---- */
+
+typedef struct cli_db {
+    sqlite3 *db;
+    const char *path;
+    int64_t now_ms;
+} cli_db;
+
+/* Open `path` read-only after checking it is one of ours: a regular file
+ * whose first 16 bytes are "SQLite format 3\0", with application_id
+ * "DURC", user_version 1 and our byte order.  Without a -wal file beside
+ * it the file is opened immutable, so nothing at all is created next to it.
+ * Returns CLI_OK, or an exit status after printing why. */
+int cli_db_open(cli_db *d, const char *path);
+void cli_db_close(cli_db *d);
+/* Prepare `sql`; on failure print why and return an exit status. */
+int cli_db_prepare(cli_db *d, const char *sql, sqlite3_stmt **st);
+/* A failed sqlite3_step (rc): print why, return the exit status. */
+int cli_db_fail(cli_db *d, int rc);
+/* Column text or NULL, as char. */
+const char *cli_col_text(sqlite3_stmt *st, int i);
+
+/* ---- schema.c ---- */
+
+/* One durable function's schema as stored in the file: its descriptors
+ * rebuilt from durable_schema_fields (struct members linked under their
+ * field) and validated with the runtime's own checker. */
+typedef struct cli_schema {
+    int64_t fingerprint;
+    char *function, *file;
+    uint32_t frame_size, args_size;
+    durable_field *fields, *params, *result; /* top-level arrays */
+    uint32_t nfields, nparams, nresult;
+    int fields_ok, params_ok, result_ok;      /* descriptors pass validation */
+    struct cli_alloc *allocs;                 /* everything above, for free */
+} cli_schema;
+
+/* Load schema `fp`.  DURABLE_OK, DURABLE_ENOENT (not in the file), or a
+ * negative code after printing nothing (the caller reports). */
+int cli_schema_load(cli_db *d, int64_t fp, cli_schema *s);
+void cli_schema_free(cli_schema *s);
+
+/* One await point of a schema (durable_schema_awaits). */
+typedef struct cli_await {
+    int found;
+    int id, kind, checks_error;
+    char callee[128];
+    long long line;
+    char value_type[128];
+    int value_kind;
+    long long value_size;
+    uint32_t saves[256];
+    int nsaves;    /* -1: the saves column is missing or malformed */
+} cli_await;
+
+int cli_await_load(cli_db *d, int64_t fp, int id, cli_await *a);
+
+/* A decoded value blob: the struct the descriptors describe, with strings
+ * in an arena.  rc is DURABLE_OK, DURABLE_EINVAL (the schema's descriptors
+ * are malformed), or DURABLE_ECORRUPT / DURABLE_ENEWER (the blob).  When a
+ * corrupt blob's header is intact, the fields before the damage are still
+ * decoded: fields [0, nvalid) hold values (all of them when rc is OK; when
+ * nvalid == n and rc is ECORRUPT, `trailing` bytes follow the last field). */
+typedef struct cli_decoded {
+    unsigned char *base;
+    durable__arena strings;
+    int rc;
+    uint32_t nvalid;
+    size_t trailing;
+} cli_decoded;
+
+void cli_decode(const durable_field *f, uint32_t n, int valid, uint32_t total, const void *blob, size_t len,
+                cli_decoded *out);
+void cli_decoded_free(cli_decoded *d);
+/* Why rc failed, for display: "schema descriptors are malformed", ... */
+const char *cli_decode_why(int rc);
+
+/* ---- value.c ---- */
+
+/* The value of field f whose bytes start at p (p = base + f->offset). */
+void cli_value_text(strbuf *b, const durable_field *f, const unsigned char *p);
+void cli_value_json(jw *w, const durable_field *f, const unsigned char *p);
+/* "int order", "char label[16]", "struct box boxes[2]": a C declaration. */
+void cli_decl(strbuf *b, const char *type, const char *name);
+
+#endif
