@@ -17,6 +17,12 @@ wait "$pid" 2>/dev/null || true
 cat "$work/run1.out"
 echo "   *** process $pid killed with SIGKILL ***"
 
+cli=$build/runtime/cli/durable
+if [ -x "$cli" ]; then
+    echo "== what the file holds now: durable show demo.db order-42"
+    "$cli" show "$work/demo.db" order-42 | sed 's/^/   /'
+fi
+
 echo "== run 2: the same command again: it resumes from its last await"
 "$prog" "$work/demo.db" | tee "$work/run2.out"
 
