@@ -187,7 +187,7 @@ int durable__decode(const durable_field *fields, uint32_t n, const unsigned char
         return DURABLE_ECORRUPT;
     if (p[2] > DURABLE__CODEC_VERSION)
         return DURABLE_ENEWER;
-    if (p[2] == 0 || get_u32(p + 4) != n)
+    if (p[2] == 0 || p[3] != 0 || get_u32(p + 4) != n) /* flags: none defined */
         return DURABLE_ECORRUPT;
     size_t at = 8;
     unsigned char *b = base;
@@ -211,7 +211,7 @@ int durable__decode(const durable_field *fields, uint32_t n, const unsigned char
             at += 4;
             char *s = NULL;
             if (sl != NULL_STRING) {
-                if (sl >= MAX_STRING || len - at < sl)
+                if (sl >= MAX_STRING || len - at < sl || memchr(p + at, 0, sl)) /* C strings hold no NUL */
                     return DURABLE_ECORRUPT;
                 s = durable__arena_strndup(strings, (const char *)p + at, sl);
                 if (!s)

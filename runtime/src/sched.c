@@ -543,8 +543,7 @@ static int reap(durable_rt *rt, int64_t now)
             rc = s->ops->worker_drop(s, ids[i]);
             rt->claim_dirty = 1;
         }
-    if (rc == DURABLE_OK)
-        durable__ids_free(ids, n);
+    durable__ids_free(ids, n); /* NULL and 0 if the listing failed */
     return rc;
 }
 
@@ -628,8 +627,7 @@ static int unhold(durable_rt *rt)
         co_free(co);
         durable__row_clear(&r);
     }
-    if (rc == DURABLE_OK)
-        durable__ids_free(ids, n);
+    durable__ids_free(ids, n); /* NULL and 0 if the listing failed */
     return rc;
 }
 
@@ -1685,8 +1683,7 @@ static int do_broadcast(durable_rt *rt, void *p)
         }
         durable__row_clear(&r);
     }
-    if (rc == DURABLE_OK)
-        durable__ids_free(ids, n);
+    durable__ids_free(ids, n); /* NULL and 0 if the listing failed */
     return rc == DURABLE_OK ? count : rc;
 }
 
@@ -1765,8 +1762,7 @@ static int do_cancel(durable_rt *rt, void *p)
             rc = cancel_one(rt, &r);
         durable__row_clear(&r);
     }
-    if (rc == DURABLE_OK)
-        durable__ids_free(ids, n);
+    durable__ids_free(ids, n); /* NULL and 0 if the listing failed */
     return rc;
 }
 

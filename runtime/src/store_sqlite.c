@@ -1242,10 +1242,9 @@ static int sq_purge(durable__store *base, int64_t before_ms, int *count)
     for (size_t i = 0; rc == DURABLE_OK && i < n; i++)
         for (size_t k = 0; rc == DURABLE_OK && k < sizeof what / sizeof *what; k++)
             rc = by_id(s, what[k], ids[i]);
-    if (rc == DURABLE_OK) {
+    if (rc == DURABLE_OK)
         *count = (int)n;
-        durable__ids_free(ids, n);
-    }
+    durable__ids_free(ids, n); /* NULL and 0 if the listing failed */
     return rc;
 }
 
