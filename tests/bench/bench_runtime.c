@@ -14,6 +14,7 @@
  * timing is noisy; tests/CMakeLists runs it with --quick only as a smoke test.
  */
 #include "counter.h"
+#include "testdb.h"
 
 #include <durable.h>
 #include <sqlite3.h>
@@ -30,16 +31,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void rm_db(const char *path)
-{
-    char p[600];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-        unlink(p);
-    }
-}
-
 static void die(const char *what, int rc)
 {
     fprintf(stderr, "bench_runtime: %s: %d (%s)\n", what, rc, rc < 0 ? durable_strerror(rc) : "sqlite");
@@ -49,7 +40,7 @@ static void die(const char *what, int rc)
 /* Single-row commits per second through the plain SQLite API. */
 static double raw_commits(const char *path, int sync, int n)
 {
-    rm_db(path);
+    testdb_remove(path);
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die("sqlite3_open", 0);
@@ -76,14 +67,14 @@ static double raw_commits(const char *path, int sync, int n)
     double dt = now_s() - t0;
     sqlite3_finalize(ins);
     sqlite3_close(db);
-    rm_db(path);
+    testdb_remove(path);
     return n / dt;
 }
 
 /* Awaits per second of `nwf` workflows each awaiting `steps` steps. */
 static double durable_awaits(const char *path, int sync, int nwf, int steps, unsigned long *commits)
 {
-    rm_db(path);
+    testdb_remove(path);
     durable_options o;
     durable_options_init(&o);
     o.synchronous = sync;
@@ -108,7 +99,7 @@ static double durable_awaits(const char *path, int sync, int nwf, int steps, uns
     *commits = (unsigned long)(s1.commits - s0.commits);
     double awaits = (double)(s1.awaits - s0.awaits);
     durable_close(rt);
-    rm_db(path);
+    testdb_remove(path);
     return awaits / dt;
 }
 

@@ -23,6 +23,7 @@
  *   }
  */
 #include "counter.h"
+#include "testdb.h"
 
 #include <durable.h>
 #include <signal.h>
@@ -119,16 +120,6 @@ static durable_rt *open_normal(const char *path, int batch)
     return rt;
 }
 
-static void rm_db(const char *path)
-{
-    char p[600];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-        unlink(p);
-    }
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -140,7 +131,7 @@ static void finish_all(int n, const char *path, int batch);
 
 static void prepare(int n, const char *path)
 {
-    rm_db(path);
+    testdb_remove(path);
     int64_t due = 0;
     pid_t pid = fork();
     if (pid == 0) { /* make n suspended workflows, then die without closing */
@@ -180,7 +171,7 @@ static void resume(int n, const char *path, int batch)
 {
     prepare(n, path);
     finish_all(n, path, batch);
-    rm_db(path);
+    testdb_remove(path);
 }
 
 static void finish_all(int n, const char *path, int batch)
@@ -235,7 +226,7 @@ static void mark(long bumps)
 
 static void loop(int n, const char *path)
 {
-    rm_db(path);
+    testdb_remove(path);
     durable_rt *rt = open_normal(path, 256);
     struct count_to__args a = {n};
     must(durable_start(rt, "loop", count_to_call(&a)), "durable_start");
@@ -253,7 +244,7 @@ static void loop(int n, const char *path)
            last / first);
     printf("      frame: %ld bytes at 10%%, %ld bytes at 90%%\n", frame_at[1], frame_at[9]);
     durable_close(rt);
-    rm_db(path);
+    testdb_remove(path);
 }
 
 int main(int argc, char **argv)

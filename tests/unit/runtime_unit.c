@@ -5,6 +5,7 @@
  */
 #include "check.h"
 #include "counter.h"
+#include "testdb.h"
 
 #include <durable.h>
 #include <stdbool.h>
@@ -25,12 +26,7 @@ static durable_rt *fresh(void)
 static void done(durable_rt *rt)
 {
     CHECK_OK(durable_close(rt));
-    char p[300];
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
-        unlink(p);
-    }
+    testdb_remove(db);
 }
 
 static void case_errors_table(void)
