@@ -1043,14 +1043,15 @@ static int in_list(const durable_co *list, const char *id)
     return 0;
 }
 
-/* Adopt the claimed rows named in ids[0..n) that are not in memory yet, nor
- * adopted already in this round (a worker that re-claims its own rows after
- * a failed round finds the timers it just fired among them). */
-static int adopt_ids(durable_rt *rt, char **ids, size_t n, durable_co **adopted)
+/* Adopt the claimed rows named in ids[0..n) that are not in memory yet and,
+ * with `dedupe`, not adopted already in this round: a worker re-claiming its
+ * own rows after a failed round finds among them the timers it just fired.
+ * (Only then: the check scans the list, quadratic in a batch.) */
+static int adopt_ids(durable_rt *rt, char **ids, size_t n, durable_co **adopted, int dedupe)
 {
     int rc = DURABLE_OK;
     for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
-        if (co_find(rt, ids[i]) || in_list(*adopted, ids[i]))
+        if (co_find(rt, ids[i]) || (dedupe && in_list(*adopted, ids[i])))
             continue;
         durable__row r;
         durable_co *co = NULL;
@@ -1077,13 +1078,13 @@ static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
     size_t n = 0, fired = 0;
     int rc = s->ops->fire_timers(s, rt->owner, now, batch, &ids, &fired);
     if (rc == DURABLE_OK)
-        rc = adopt_ids(rt, ids, fired, adopted);
+        rc = adopt_ids(rt, ids, fired, adopted, 0);
     durable__ids_free(ids, fired);
     ids = NULL;
     if (rc == DURABLE_OK && (int)fired < batch)
         rc = s->ops->claim(s, rt->owner, now, batch - (int)fired, rt->reclaim, &ids, &n);
     if (rc == DURABLE_OK)
-        rc = adopt_ids(rt, ids, n, adopted);
+        rc = adopt_ids(rt, ids, n, adopted, rt->reclaim);
     durable__ids_free(ids, n);
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
