@@ -74,7 +74,7 @@ struct durable_co {
     durable_func *fn;
     char *id, *parent;
     int spawn_idx;              /* handle if its parent spawned it, else -1 */
-    int state, ready, await_error, attempt, cancel, paused;
+    int state, ready, await_error, attempt, cancel;
     uint64_t seq, await_seq;
     void *frame;                /* fn->frame_size bytes */
     void *spare;                /* another frame_size bytes: decode here, then swap */
@@ -709,8 +709,6 @@ static int insert_child(durable_rt *rt, durable_co *co, int spawn_idx, char **id
     return DURABLE_OK;
 }
 
-static int finish_row(durable_rt *rt, durable__row *r, int status, int code, const char *msg);
-
 /* A child reached a final status: wake its parent if the parent waits for
  * it (I3).  Runs inside the transaction that records the child's end. */
 static int child_finished(durable_rt *rt, const char *child, const char *parent, int spawn_idx, int status,
@@ -958,7 +956,6 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
      * it, unless an operator paused it meanwhile. */
     if (rc == DURABLE_OK) {
         co->cancel = r.cancel;
-        co->paused = r.paused;
         if ((r.status != DURABLE_READY || r.paused) && !(what & DURABLE__W_RESULT)) {
             r.owner = NULL; /* claimed rows stay ready, owned by us */
             rc = s->ops->update(s, &r, DURABLE__W_STATUS);
