@@ -22,7 +22,7 @@
  *   |         +-----------------+
  *   |                           | [persist: timer, retry backoff, child, signal, all/any]
  *   |                           v
- *   +--[fire_timers, wake_parent, deliver, cancel]-- WAITING
+ *   +-[claim: fire_timers; child_finished, deliver, cancel]- WAITING
  *
  *   claimed READY --[adopt: unknown function, incompatible or undecodable frame]--> HELD
  *   HELD --[unhold, at a worker's first run: the function is back]--> READY/WAITING
