@@ -4,7 +4,7 @@
  *
  *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM [ARGS...]
  *
- * With --setup, `PROGRAM ARG` runs once, without crashes, on each fresh
+ * With --setup, `PROGRAM [ARGS...] ARG` runs once, without crashes, on each fresh
  * database before the scenario (to start workflows and send signals from
  * outside, say); its output is not compared.
  *
@@ -206,11 +206,19 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
     snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
     snprintf(out, sizeof out, "%s/%s.out", dir, label);
     int crashes = 0, st = 0, random = crash && strcmp(crash, "random") == 0;
-    if (setup) {
-        char *sargv[] = {argv[0], (char *)setup, NULL};
+    if (setup) { /* PROGRAM ARGS... SETUP */
+        int n = 0;
+        while (argv[n])
+            n++;
+        char **sargv = calloc((size_t)n + 2, sizeof *sargv);
+        if (!sargv)
+            exit(2);
+        memcpy(sargv, argv, (size_t)n * sizeof *sargv);
+        sargv[n] = (char *)setup;
         char sout[520];
         snprintf(sout, sizeof sout, "%s.setup", out);
         st = run(sargv, db, eff, NULL, sout);
+        free(sargv);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "crashloop %s: %s: setup (%s %s) failed, output in %s\n", name, label, argv[0], setup,
                     sout);
