@@ -5,8 +5,9 @@
  * waits, and a crash, a restart or a deploy in the middle of a month does not
  * move the next invoice.  The loop is plain C; its frame stays the same size
  * however many months it has run.  `durable cancel DB ID` ends a
- * subscription: the sleep it is in returns DURABLE_ECANCELLED and it sends a
- * final statement.
+ * subscription: the sleep it is in returns DURABLE_ECANCELLED, it sends a
+ * final statement and returns what it billed (a handled cancellation ends
+ * the workflow done).
  *
  *   billing DB start ID YEAR MONTH YEARS CENTS   subscribe from YEAR-MONTH
  *   billing DB run [--fast] [--quiet]            bill until every subscription ends
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
     durable_rt *rt;
     int rc = durable_open(&rt, argv[1], &o);
     if (rc != DURABLE_OK) {
-        fprintf(stderr, "billing: %s: %s\n", argv[1], durable_strerror(rc));
+        fprintf(stderr, "billing: %s\n", durable_open_error()); /* names the path and the reason */
         return 1;
     }
     if (strcmp(argv[2], "start") == 0 && argc == 8) {

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
     durable_rt *rt;
     int rc = durable_open(&rt, db, &o);
     if (rc != DURABLE_OK) {
-        fprintf(stderr, "pipeline: %s: %s\n", db, durable_strerror(rc));
+        fprintf(stderr, "pipeline: %s\n", durable_open_error()); /* names the path and the reason */
         return 1;
     }
     rc = durable_start(rt, "batch-1", pipeline(1, items));

@@ -24,12 +24,12 @@ static int open_rt(const char *path, durable_rt **rt)
         return rc;
     int drc = durable_open(rt, path, NULL);
     if (drc != DURABLE_OK) {
-        strbuf why = {0};
-        if (drc == DURABLE_EIO && cli_why_unwritable(path, &why))
-            cli_error("%s: cannot open for writing: %s", path, sb_str(&why));
+        /* libdurable's own account names the path and the OS's reason */
+        const char *why = durable_open_error();
+        if (*why)
+            cli_error("%s", why);
         else
             cli_error("%s: %s", path, durable_strerror(drc));
-        sb_free(&why);
         return cli_exit_for(drc);
     }
     return CLI_OK;

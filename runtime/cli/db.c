@@ -217,8 +217,7 @@ int cli_why_unwritable(const char *path, strbuf *why)
     dir_of(&dir, path);
     int refused = access(sb_str(&dir), W_OK | X_OK) != 0;
     if (refused)
-        sb_printf(why, "directory %s, where SQLite keeps %s-wal, is not writable: %s", sb_str(&dir), path,
-                  strerror(errno));
+        sb_printf(why, "directory %s: %s", sb_str(&dir), strerror(errno));
     sb_free(&dir);
     return refused;
 }
