@@ -146,6 +146,11 @@ void cli_db_close(cli_db *d);
 int cli_db_prepare(cli_db *d, const char *sql, sqlite3_stmt **st);
 /* A failed sqlite3_step (rc): print why, return the exit status. */
 int cli_db_fail(cli_db *d, int rc);
+/* Why the OS would refuse a write to `path` that libdurable reports only as
+ * DURABLE_EIO — the file not writable, or its directory (where SQLite keeps
+ * the -wal and -shm files) not writable — appended to `why`: 1, or 0 if it
+ * sees no reason.  (A failed durable_open says why itself.) */
+int cli_why_unwritable(const char *path, strbuf *why);
 /* Column text or NULL, as char. */
 const char *cli_col_text(sqlite3_stmt *st, int i);
 

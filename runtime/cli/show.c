@@ -473,12 +473,17 @@ static void print_children(cli_db *d, const char *id, jw *w)
             jw_end(w);
             continue;
         }
+        /* A spawned child by its handle, the number the code knows it by
+         * (durable_child_result, durable_any); its id ends in the parent's
+         * checkpoint number instead, which the code never sees. */
         if (n++ == 0)
             printf("\nchildren\n");
-        printf("  %-24s %-16s %s", cid ? cid : "?", fn ? fn : "?", status ? status : "?");
+        char by[32];
         if (spawned)
-            printf("  (spawned, handle %d)", sqlite3_column_int(st, 3));
-        printf("\n");
+            snprintf(by, sizeof by, "handle %d", sqlite3_column_int(st, 3));
+        else
+            snprintf(by, sizeof by, "awaited");
+        printf("  %-10s %-24s %-16s %s\n", by, cid ? cid : "?", fn ? fn : "?", status ? status : "?");
     }
     if (w)
         jw_end(w);
