@@ -1,6 +1,7 @@
 /*
- * fan.c — `fan`, hand-translated in the shape dcc emits, because dcc does not
- * translate durable_spawn yet.  Source form:
+ * fan.c — `fan`, hand-translated in the shape dcc emits (written before dcc
+ * translated durable_spawn, which it now does; kept as a layout the CLI tests
+ * read as it is).  Source form:
  *
  *   durable int fan(int n)
  *   {

@@ -11,7 +11,7 @@ prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || fail "install: $(tail -5 "$work/install.log")"
 tools="bin/dcc bin/dcc-translate"
 [ -d "$build/runtime/cli" ] && tools="$tools bin/durable"   # the CLI, when built
-for f in $tools include/durable.h lib/libdurable.a lib/pkgconfig/durable.pc \
+for f in $tools include/durable.h lib/libdurable.a lib/pkgconfig/durable.pc lib/pkgconfig/durable-static.pc \
          lib/cmake/Durable/DurableConfig.cmake lib/cmake/Durable/DurableTranslate.cmake; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
@@ -44,8 +44,16 @@ fi
 cp -r "$src/make_consumer" "$work/make" && mkdir -p "$work" && cp "$src/app.c" "$work/app.c"
 PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -C "$work/make" CC="$prefix/bin/dcc" EXAMPLES="$src/../../examples" > "$work/make.log" 2>&1 ||
     fail "make: $(tail -5 "$work/make.log")"
-out=$(LD_LIBRARY_PATH=$prefix/lib "$work/make/app" "$work/make.db") || fail "make app: $out"  # -ldurable: the shared one
+# durable-static: no libdurable.so needed at run time, no LD_LIBRARY_PATH
+unset LD_LIBRARY_PATH
+if ldd "$work/make/app" | grep -q libdurable; then
+    fail "the durable-static build needs a shared libdurable: $(ldd "$work/make/app" | grep libdurable)"
+fi
+out=$("$work/make/app" "$work/make.db") || fail "make app: $out"
 echo "make consumer: $out"
 [ "$out" = "inv-1: success, total 1200" ] || fail "make app printed: $out"
-LD_LIBRARY_PATH=$prefix/lib examples "$work/make" "$work/make-"
+examples "$work/make" "$work/make-"
+# durable.pc links the shared one, found through LD_LIBRARY_PATH here
+out=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --libs durable) || fail "pkg-config durable"
+case $out in *-ldurable*) ;; *) fail "pkg-config --libs durable printed: $out" ;; esac
 echo PASS
