@@ -52,6 +52,7 @@ while :; do
         echo "$out" | grep -q "^u1: held" || fail "commit $n (await $state): expected held, got: $out"
         echo "$out" | grep -Eq "$reason" || fail "commit $n (await $state): reason does not match '$reason': $out"
         echo "commit $n, await $state: $(echo "$out" | tail -n 1)"
+        "$cli" show "$db" u1 --json | grep -q '"place": "body' || fail "commit $n: durable show has no place"
         out=$("$base" 2>&1) || fail "base build after the hold: $out"
         [ "$out" = "$want_base" ] || fail "commit $n: base build after the hold gave '$out', plain C '$want_base'"
         expect=$dir/p1 held=$((held + 1)) ;;

@@ -21,6 +21,7 @@ while [ $n -le 60 ]; do
     case "$state" in 1|4|5) ;; *) continue ;; esac
     "$make_old" "$db" || fail "could not make the file old"
     "$cli" history "$db" u1 > /dev/null || fail "durable history on the old file"
+    "$cli" show "$db" u1 --json | grep -q '"place": null' || fail "durable show invents marks for the old file"
     out=$("$edit" 2>&1) || fail "edited build on the old file (await $state): $out"
     echo "await $state: $(echo "$out" | tail -n 1)"
     case $state in
