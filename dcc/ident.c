@@ -128,7 +128,10 @@ static int find(ir_unit *u, const ir_node *n, const ir_node *target, pathbuf *p)
         case IR_DO: el = i == 0 ? "do.body" : "do.cond"; break;
         case IR_SWITCH: el = i == 0 ? "switch.cond" : "switch.body"; break;
         case IR_FOR:
-            el = i == n->for_body ? "for.body" : i == n->for_cond ? "for.cond" : i == n->for_inc ? "for.inc" : "for.init";
+            el = i == n->for_body  ? "for.body"
+                 : i == n->for_cond ? "for.cond"
+                 : i == n->for_inc  ? "for.inc"
+                                    : "for.init";
             break;
         default: break;
         }

@@ -61,7 +61,8 @@ while :; do
         echo "commit $n, await $state: resumed, $out"
         "$cli" history "$db" u1 --json > "$dir/history.json" || fail "durable history"
         sed -n 's/^ *"build": "\([0-9a-f]*\)".*/\1/p' "$dir/history.json" > "$dir/builds"
-        [ "$(head -n 1 "$dir/builds")" = "$fp_base" ] || fail "commit $n: the first history row is not labelled $fp_base"
+        [ "$(head -n 1 "$dir/builds")" = "$fp_base" ] ||
+            fail "commit $n: the first history row is not labelled $fp_base"
         [ "$(tail -n 1 "$dir/builds")" = "$fp_edit" ] || fail "commit $n: the last history row is not labelled $fp_edit"
         [ "$(sort -u "$dir/builds" | wc -l)" -le 2 ] || fail "commit $n: history names more than two builds"
         expect=$dir/common resumed=$((resumed + 1)) ;;
