@@ -10,9 +10,10 @@
  *      (same kind, callee and value type to pair; then as many pairs as
  *      possible; then the most alike by text, place and saved locals), and
  *      the old await resumes at its partner only when every best alignment
- *      gives it the same one and no other await is more like it in text and
- *      place.  Adding or removing other awaits, moving unrelated lines or
- *      renaming unrelated functions keeps it; any doubt holds.
+ *      gives it the same one, no other await is more like it in text and
+ *      place, and no other await moved across it.  Adding or removing other
+ *      awaits, moving unrelated lines or renaming unrelated functions keeps
+ *      it; any doubt holds.
  *   2. Every local the new code restores at that await (its `saves`) must be
  *      in the old frame under the same name and C type, and must have been
  *      saved by the old await too (a value merely left in the frame from an
@@ -110,7 +111,7 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
     size_t w = (size_t)n + 1;
     /* F[i][j]: best alignment of old[0, i) with new[0, j); B[i][j]: of
      * old[i, m) with new[j, n) (longest common subsequence, weighted). */
-    int64_t *F = calloc(((size_t)m + 1) * w, sizeof *F), *B = calloc(((size_t)m + 1) * w, sizeof *B);
+    int64_t *F = calloc(((size_t)m + 1) * w, sizeof *F), *B = calloc(((size_t)m + 1) * w, sizeof *B), *taken = NULL;
     const durable_await *found = NULL;
     if (!F || !B) {
         snprintf(why, whylen, "out of memory");
@@ -149,7 +150,8 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
     if (npaired == 0) {
         snprintf(why, whylen,
                  "await %d (%s, line %u) of the old build has no counterpart in this one: %s", o->id, o->callee,
-                 o->line, candidates ? "the awaits of that callee here are in other places in the order of awaits"
+                 o->line, candidates ? "the awaits of that callee here are other awaits of the old build (it was removed, "
+                                       "or moved across others)"
                                      : "no await here has that callee, kind and value type");
         goto out;
     }
@@ -174,6 +176,44 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
             goto out;
         }
     }
+    /* An old await on one side of O whose text and place are found here
+     * only on the other side of N, on awaits no other old await pairs with,
+     * moved across it: one that already ran would run again, one still to
+     * come would be skipped.  `taken`: one best alignment, traced back. */
+    taken = malloc(((size_t)n + 1) * sizeof *taken);
+    if (!taken) {
+        snprintf(why, whylen, "out of memory");
+        goto out;
+    }
+    for (uint32_t j = 0; j < n; j++)
+        taken[j] = -1;
+    for (uint32_t i = m, j = n; i > 0 && j > 0;) {
+        int64_t p = weight(old, i - 1, fn, j - 1, per_pair);
+        if (p >= 0 && F[(i - 1) * w + j - 1] + p == F[i * w + j]) {
+            taken[j - 1] = (int64_t)(i - 1);
+            i--;
+            j--;
+        } else if (F[(i - 1) * w + j] == F[i * w + j]) {
+            i--;
+        } else {
+            j--;
+        }
+    }
+    for (uint32_t i = 0; i < m; i++) {
+        const durable__schema_await *p = &old->awaits[i];
+        int before = 0, after = 0;
+        for (uint32_t j = 0; i != oi && j < n; j++)
+            if ((taken[j] < 0 || taken[j] == (int64_t)i) && same_kind(p, &fn->awaits[j]) &&
+                marks(p, &fn->awaits[j]) == 2) {
+                before += j < paired[0];
+                after += j > paired[0];
+            }
+        if ((i < oi && after && !before) || (i > oi && before && !after)) {
+            snprintf(why, whylen, "await %d (%s, line %u) of the old build, %s the one it waits at, moved %s it",
+                     p->id, p->callee, p->line, i < oi ? "before" : "after", i < oi ? "after" : "before");
+            goto out;
+        }
+    }
     if ((!o->place || !o->text || !na->place || !na->text) && (candidates > 1 || same_in_old > 1)) {
         snprintf(why, whylen, "await %d (%s, line %u) is one of several awaits of %s, and %s recorded no text and "
                  "place to tell them apart", o->id, o->callee, o->line, o->callee,
@@ -184,6 +224,7 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
 out:
     free(F);
     free(B);
+    free(taken);
     return found;
 }
 
