@@ -1,4 +1,5 @@
-/* flow, edited: a local added that no await saves. */
+/* flow, edited: a local added that no await saves, and one that only the
+ * last await saves (a frame waiting there cannot give it a value). */
 #include <durable.h>
 
 #include "ident.h"
@@ -17,8 +18,9 @@ durable int flow(int n)
     b = sum - a;
     await(durable_sleep(0.01));
     int c = await(step_c(mix(a) + b));
+    int e = c - 1;
     int d = await(step_c(a - b));
-    return a * 1000000 + b * 10000 + c * 100 + d;
+    return a * 1000000 + b * 10000 + c * 100 + d + (e - c + 1);
 }
 
 int main(void)
