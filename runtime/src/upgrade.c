@@ -100,10 +100,10 @@ static int64_t weight(const durable__schema *old, uint32_t i, const durable_func
 }
 
 /* Which await of the new build old await number `oi` is, by G11's rule
- * (docs/semantics.md): NULL with the reason in why when none is, or when
- * there is any doubt. */
-static const durable_await *match_await(const durable__schema *old, uint32_t oi, const durable_func *fn, char *why,
-                                        size_t whylen)
+ * (docs/semantics.md): *found, or NULL with the reason in why when none is,
+ * or when there is any doubt.  Returns DURABLE_OK or DURABLE_ENOMEM. */
+static int match_await(const durable__schema *old, uint32_t oi, const durable_func *fn, const durable_await **found,
+                       char *why, size_t whylen)
 {
     const durable__schema_await *o = &old->awaits[oi];
     uint32_t m = old->nawaits, n = fn->nawaits;
@@ -112,9 +112,10 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
     /* F[i][j]: best alignment of old[0, i) with new[0, j); B[i][j]: of
      * old[i, m) with new[j, n) (longest common subsequence, weighted). */
     int64_t *F = calloc(((size_t)m + 1) * w, sizeof *F), *B = calloc(((size_t)m + 1) * w, sizeof *B), *taken = NULL;
-    const durable_await *found = NULL;
+    int rc = DURABLE_OK;
+    *found = NULL;
     if (!F || !B) {
-        snprintf(why, whylen, "out of memory");
+        rc = DURABLE_ENOMEM;
         goto out;
     }
     for (uint32_t i = 1; i <= m; i++)
@@ -150,9 +151,10 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
     if (npaired == 0) {
         snprintf(why, whylen,
                  "await %d (%s, line %u) of the old build has no counterpart in this one: %s", o->id, o->callee,
-                 o->line, candidates ? "the awaits of that callee here are other awaits of the old build (it was removed, "
-                                       "or moved across others)"
-                                     : "no await here has that callee, kind and value type");
+                 o->line,
+                 candidates ? "the awaits of that callee here are other awaits of the old build (it was removed, "
+                              "or moved across others)"
+                            : "no await here has that callee, kind and value type");
         goto out;
     }
     const durable_await *na = &fn->awaits[paired[0]];
@@ -182,7 +184,7 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
      * come would be skipped.  `taken`: one best alignment, traced back. */
     taken = malloc(((size_t)n + 1) * sizeof *taken);
     if (!taken) {
-        snprintf(why, whylen, "out of memory");
+        rc = DURABLE_ENOMEM;
         goto out;
     }
     for (uint32_t j = 0; j < n; j++)
@@ -220,12 +222,12 @@ static const durable_await *match_await(const durable__schema *old, uint32_t oi,
                  !o->place || !o->text ? "the old build" : "this build");
         goto out;
     }
-    found = na;
+    *found = na;
 out:
     free(F);
     free(B);
     free(taken);
-    return found;
+    return rc;
 }
 
 /* Copy the fields of `want` (indices into nf, or all when want is NULL)
@@ -295,12 +297,11 @@ int durable__upgrade(durable__store *s, durable__row *r, const durable_func *fn,
                 oa = &old.awaits[i];
                 oi = i;
             }
-        if (oa) {
-            na = match_await(&old, oi, fn, why, whylen);
-        } else {
+        if (oa)
+            rc = match_await(&old, oi, fn, &na, why, whylen);
+        else
             snprintf(why, whylen, "await %d is not in the schema the frame was written with", r->state);
-        }
-        if (!na)
+        if (rc == DURABLE_OK && !na)
             rc = DURABLE_EINCOMPAT;
         if (rc == DURABLE_OK)
             rc = remap(old.fields, old.nfields, old.frame_size, oa->saves, oa->nsaves, 1, fn->fields, fn->nfields,
