@@ -111,7 +111,8 @@ static int match_await(const durable__schema *old, uint32_t oi, const durable_fu
     size_t w = (size_t)n + 1;
     /* F[i][j]: best alignment of old[0, i) with new[0, j); B[i][j]: of
      * old[i, m) with new[j, n) (longest common subsequence, weighted). */
-    int64_t *F = calloc(((size_t)m + 1) * w, sizeof *F), *B = calloc(((size_t)m + 1) * w, sizeof *B), *taken = NULL;
+    int64_t *F = durable__calloc(((size_t)m + 1) * w, sizeof *F);
+    int64_t *B = durable__calloc(((size_t)m + 1) * w, sizeof *B), *taken = NULL;
     int rc = DURABLE_OK;
     *found = NULL;
     if (!F || !B) {
@@ -182,7 +183,7 @@ static int match_await(const durable__schema *old, uint32_t oi, const durable_fu
      * only on the other side of N, on awaits no other old await pairs with,
      * moved across it: one that already ran would run again, one still to
      * come would be skipped.  `taken`: one best alignment, traced back. */
-    taken = malloc(((size_t)n + 1) * sizeof *taken);
+    taken = durable__malloc(((size_t)n + 1) * sizeof *taken);
     if (!taken) {
         rc = DURABLE_ENOMEM;
         goto out;
@@ -260,7 +261,7 @@ static int remap(const durable_field *of, uint32_t nof, uint32_t old_size, const
                  const uint32_t *want, uint32_t nwant, const durable__buf *in, durable__buf *out, const char *what,
                  char *why, size_t whylen)
 {
-    unsigned char *old = calloc(1, old_size ? old_size : 1), *neu = calloc(1, new_size ? new_size : 1);
+    unsigned char *old = durable__calloc(1, old_size ? old_size : 1), *neu = durable__calloc(1, new_size ? new_size : 1);
     durable__arena strings = {0};
     int rc = old && neu ? DURABLE_OK : DURABLE_ENOMEM;
     if (rc == DURABLE_OK && in->p && in->n)
