@@ -185,6 +185,8 @@ typedef struct cli_await {
     long long value_size;
     uint32_t saves[256];
     int nsaves;    /* -1: the saves column is missing or malformed */
+    int has_marks; /* place and text were recorded (docs/semantics.md, G11) */
+    char place[256], text[256];
 } cli_await;
 
 int cli_await_load(cli_db *d, int64_t fp, int id, cli_await *a);

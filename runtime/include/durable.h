@@ -454,6 +454,15 @@ typedef struct durable_await {
      * build can be resumed by a newer one (docs/semantics.md, upgrades). */
     const uint32_t *saves;
     uint32_t nsaves;
+    /* What identifies this await when a newer build resumes a frame written
+     * at it (docs/semantics.md, G11).  `place`: the statements that enclose
+     * it, outermost first ("body/for.body/if.else"; case labels as "case 2").
+     * `text`: the awaited call as written, without comments and with spaces
+     * kept only between two identifier characters ("step(a,b+1)"; "" if a
+     * macro wrote it).  NULL in code from a dcc that did not write them: such
+     * an await is then matched only when nothing else could be it. */
+    const char *place;
+    const char *text;
 } durable_await;
 
 typedef int (*durable_step_fn)(durable_co *co, void *frame);
