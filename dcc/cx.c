@@ -198,6 +198,8 @@ static int nameable(CXType t)
         return nameable(clang_getArrayElementType(t));
     case CXType_Pointer:
         return nameable(clang_getPointeeType(t));
+    case CXType_Complex:
+        return nameable(clang_getElementType(t));
     default:
         return t.kind >= CXType_FirstBuiltin && t.kind <= CXType_LastBuiltin;
     }
@@ -263,8 +265,7 @@ static ir_type *classify(cx *C, CXType t, int depth)
     ty->count = 1;
     ty->is_const = clang_isConstQualifiedType(t);
     CXType ct = clang_getCanonicalType(t);
-    ty->size = clang_Type_getSizeOf(ct);
-    ty->align = clang_Type_getAlignOf(ct);
+    ty->size = ty->align = -1; /* set below, only for types dcc can persist */
     CXType et = ct;
     while (et.kind == CXType_ConstantArray) {
         long long n = clang_getArraySize(et);
@@ -305,6 +306,11 @@ static ir_type *classify(cx *C, CXType t, int depth)
     }
     case CXType_Record: {
         fieldwalk w = {C, ty, depth, NULL, 0, 0, 0};
+        if (clang_isInvalidDeclaration(clang_getTypeDeclaration(et))) {
+            ty->kind = IRT_BAD; /* clang reports why; never ask for its layout */
+            ty->why = "an invalid type";
+            break;
+        }
         ty->kind = IRT_STRUCT;
         clang_Type_visitFields(et, visit_field, &w);
         /* the element as declared (a typedef of an anonymous struct has a
@@ -326,12 +332,16 @@ static ir_type *classify(cx *C, CXType t, int depth)
             ty->nmembers = w.n;
         }
         free(w.v);
+        ty->size = clang_Type_getSizeOf(ct);
         if (ty->size < 0 && ty->kind != IRT_BAD) {
             ty->kind = IRT_BAD;
             ty->why = "an incomplete type";
         }
         break;
     }
+    case CXType_Complex: /* stored as its bytes, like a struct without members */
+        ty->kind = IRT_STRUCT;
+        break;
     case CXType_VariableArray: case CXType_IncompleteArray: case CXType_DependentSizedArray:
         ty->kind = IRT_BAD;
         ty->is_vla = et.kind == CXType_VariableArray;
@@ -341,6 +351,15 @@ static ir_type *classify(cx *C, CXType t, int depth)
         ty->kind = IRT_BAD;
         ty->why = "a type dcc cannot persist";
         break;
+    }
+    /* Layout is asked of libclang only for the types classified above as
+     * persistable (a byte-array frame member needs it; the output checks it
+     * with _Static_assert).  Never for anything else: clang_Type_getSizeOf
+     * on a type libclang does not expose (a builtin function's type, as in
+     * va_start or __builtin_expect) crashes libclang. */
+    if (ty->kind != IRT_BAD) {
+        ty->size = clang_Type_getSizeOf(ct);
+        ty->align = clang_Type_getAlignOf(ct);
     }
     if (nameable(t))
         decl_parts(C, ty, ty->spelling);
