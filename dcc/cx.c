@@ -226,6 +226,23 @@ static void decl_parts(cx *C, ir_type *ty, const char *sp)
 
 static ir_type *classify(cx *C, CXType t, int depth);
 
+/* A const-qualified type's spelling without its top-level const ("const
+ * int [3]" -> "int [3]", "char *const" -> "char *"), or NULL when the const
+ * is not spelled there (it comes from a typedef). */
+static const char *unqualified(cx *C, const char *sp)
+{
+    size_t n = strlen(sp);
+    if (!strncmp(sp, "const ", 6) && !strchr(sp, '*'))
+        return ir_strdup(C->u, sp + 6);
+    if (n > 6 && !strcmp(sp + n - 5, "const") && (sp[n - 6] == '*' || sp[n - 6] == ' ')) {
+        n -= 5;
+        while (n && sp[n - 1] == ' ')
+            n--;
+        return ir_printf(C->u, "%.*s", (int)n, sp);
+    }
+    return NULL;
+}
+
 typedef struct fieldwalk {
     cx *C;
     ir_type *rec;
@@ -250,6 +267,8 @@ static enum CXVisitorResult visit_field(CXCursor c, CXClientData d)
     }
     if (clang_Cursor_isBitField(c) || !name[0])
         w->bitfield = 1;
+    if (ft->is_const || ft->const_member)
+        w->rec->const_member = 1;
     ir_member *m = ir_push(&w->v, &w->n, &w->cap, sizeof *m);
     m->name = name;
     m->type = ft;
@@ -267,6 +286,8 @@ static ir_type *classify(cx *C, CXType t, int depth)
     CXType ct = clang_getCanonicalType(t);
     ty->size = ty->align = -1; /* set below, only for types dcc can persist */
     CXType et = ct;
+    /* an array of const elements: clang keeps the const on the array type */
+    ty->is_const |= clang_isConstQualifiedType(ct);
     while (et.kind == CXType_ConstantArray) {
         long long n = clang_getArraySize(et);
         ty->count *= n > 0 ? (unsigned)n : 0;
@@ -344,6 +365,7 @@ static ir_type *classify(cx *C, CXType t, int depth)
         break;
     case CXType_VariableArray: case CXType_IncompleteArray: case CXType_DependentSizedArray:
         ty->kind = IRT_BAD;
+        ty->is_array = 1;
         ty->is_vla = et.kind == CXType_VariableArray;
         ty->why = ty->is_vla ? "a variable-length array" : "an array of unknown size";
         break;
@@ -361,10 +383,14 @@ static ir_type *classify(cx *C, CXType t, int depth)
         ty->size = clang_Type_getSizeOf(ct);
         ty->align = clang_Type_getAlignOf(ct);
     }
-    if (nameable(t))
-        decl_parts(C, ty, ty->spelling);
-    else if (nameable(ct))
-        decl_parts(C, ty, str(C, clang_getTypeSpelling(ct)));
+    /* Members and locals dcc declares itself (frame, args, parameters) are
+     * declared without the top-level const: dcc assigns them on a resume. */
+    const char *unq = ty->is_const ? unqualified(C, ty->spelling) : ty->spelling;
+    if (nameable(t) && unq)
+        decl_parts(C, ty, unq);
+    else if (nameable(ct) && (unq = ty->is_const ? unqualified(C, str(C, clang_getTypeSpelling(ct)))
+                                                  : str(C, clang_getTypeSpelling(ct))) != NULL)
+        decl_parts(C, ty, unq);
     return ty;
 }
 
