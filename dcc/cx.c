@@ -413,7 +413,11 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
         f->kind = CALLEE_AWAITABLE;
     CXType ft = clang_getCursorType(decl);
     f->has_proto = ft.kind == CXType_FunctionProto;
-    f->is_variadic = clang_isFunctionTypeVariadic(ft);
+    /* libclang calls a function without a prototype variadic; a definition
+     * `f()` takes no arguments */
+    f->is_variadic = clang_isFunctionTypeVariadic(ft) &&
+                     !(ft.kind == CXType_FunctionNoProto && clang_isCursorDefinition(decl) &&
+                       clang_Cursor_getNumArguments(decl) <= 0);
     f->is_static = clang_Cursor_getStorageClass(canon) == CX_SC_Static;
     f->ret = classify(C, clang_getResultType(ft), 0);
     int n = clang_Cursor_getNumArguments(decl);
@@ -625,6 +629,31 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
     return n;
 }
 
+/* Does declaration d carry __attribute__((cleanup(f)))?  libclang does not
+ * expose that attribute: read its tokens (a macro such as _cleanup_free_
+ * gives the tokens of its definition). */
+static int has_cleanup(cx *C, CXCursor d)
+{
+    kids k = children(d);
+    int found = 0;
+    for (int i = 0; i < k.n && !found; i++) {
+        if (clang_getCursorKind(k.v[i]) != CXCursor_UnexposedAttr)
+            continue;
+        CXToken *toks = NULL;
+        unsigned nt = 0;
+        clang_tokenize(C->tu, clang_getCursorExtent(k.v[i]), &toks, &nt);
+        for (unsigned t = 0; t < nt && !found; t++) {
+            CXString sp = clang_getTokenSpelling(C->tu, toks[t]);
+            const char *w = clang_getCString(sp);
+            found = !strcmp(w, "cleanup") || !strcmp(w, "__cleanup__");
+            clang_disposeString(sp);
+        }
+        clang_disposeTokens(C->tu, toks, nt);
+    }
+    free(k.v);
+    return found;
+}
+
 /* Register a local (or parameter) of the function being converted. */
 static int add_var(cx *C, CXCursor d)
 {
@@ -643,8 +672,10 @@ static ir_node *conv_var(cx *C, CXCursor d)
     if (sc == CX_SC_Static || sc == CX_SC_Extern) {
         n->var = -1;
         n->op[0] = sc == CX_SC_Static ? 's' : 'e';
-    } else
+    } else {
         n->var = add_var(C, d);
+        C->fn->vars[n->var].cleanup = has_cleanup(C, d);
+    }
     /* the initializer, then any other expression (array bounds) */
     CXCursor init = clang_Cursor_getVarDeclInitializer(d);
     if (!clang_Cursor_isNull(init)) {

@@ -112,6 +112,7 @@ typedef struct ir_var {
     unsigned off, line, col;
     int is_param, is_temp;
     int escapes;        /* its address is stored where dcc cannot follow */
+    int cleanup;        /* declared with __attribute__((cleanup(f))) */
     int in_frame;       /* live across some await */
 } ir_var;
 

@@ -573,6 +573,13 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
                                     "use a fixed-size array or close its block before the await", v->name);
             L->errors++;
         }
+        if (v->cleanup) {
+            diag_error(L->u, n->b, "await in the scope of local '%s', which has a cleanup attribute", v->name);
+            diag_note(L->u, v->off, "'%s' declared here; its cleanup would run at every await, where the step "
+                                    "function returns, not once at the end of its block; close its block "
+                                    "before the await", v->name);
+            L->errors++;
+        }
     }
     /* the await completed: its value, or the end of a failed workflow */
     a->tnode = T;
@@ -1549,8 +1556,18 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
     size_t start = o->b.n;
     ir_node *body = f->body;
     ob_skip(o, body->b + 1);
-    for (int i = 0; i < body->nkid; i++)
+    for (int i = 0; i < body->nkid; i++) {
+        /* the body follows the dispatch in the step function, so a GNU
+         * local label declaration there no longer opens a block */
+        if (body->kid[i]->kind == IR_DECL && written_as(&L, body->kid[i], "__label__")) {
+            diag_error(u, body->kid[i]->b, "a local label declaration at the top of a durable function "
+                                           "cannot be translated");
+            diag_note(u, body->kid[i]->b, "dcc puts the body after its dispatch, where __label__ does not "
+                                          "open a block; declare it in an inner block { ... }");
+            L.errors++;
+        }
         ls(&L, body->kid[i]);
+    }
     ob_src(o, body->e - 1);
     ob_gen(o, "return durable__return(co_, 0, 0); ");
     cfg_edge(L.g, L.cur, L.exit);

@@ -1,7 +1,8 @@
 /* corpus: GNU extensions and builtins beside durable code: __builtin_expect,
  * statement expressions, typeof, __attribute__s, case ranges, labels as
  * values, __builtin_popcount / __builtin_clz, __extension__, ?: with the
- * middle operand omitted, zero-length arrays, __auto_type. */
+ * middle operand omitted, zero-length arrays, __auto_type, the cleanup
+ * attribute (in a block of a durable function without an await in it). */
 #include "e2e.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -42,6 +43,12 @@ neg:
     return -x;
 }
 
+static int cleaned;
+static void release(int *p)
+{
+    cleaned += *p;
+}
+
 static __attribute__((noinline, unused)) int bits(unsigned x)
 {
     __extension__ long long wide = (long long)x << 33;
@@ -78,7 +85,11 @@ durable int gnu_flow(int n)
             break;
     }
     acc += classify_char('7') + classify_char('q') + bits(0xF0u);
-    return acc;
+    {
+        __attribute__((cleanup(release))) int guard = acc % 100;
+        acc += guard;
+    }
+    return acc + cleaned;
 }
 
 int main(void)

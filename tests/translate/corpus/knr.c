@@ -1,6 +1,7 @@
 /* corpus: K&R-style (old-style) function definitions, declarations without
  * prototypes, implicit int promotion of old-style parameters, beside
- * durable code. */
+ * durable code, and durable functions defined the old way: with K&R
+ * parameters, and with empty parentheses (no parameters). */
 #include "e2e.h"
 
 static int add3();
@@ -33,14 +34,30 @@ durable int knr_flow(int n)
     return s;
 }
 
+durable int knr_child(a, b)
+int a;
+int b;
+{
+    return await(step_knr(a)) * b;
+}
+
+durable int no_params()
+{
+    int s = await(knr_child(2, 3));
+    s += await(knr_flow(2));
+    return s;
+}
+
 int main(void)
 {
     E2E_RT rt;
     E2E_OPEN(rt);
     printf("plain: %d %.1f\n", add3(1, 2, 3), half(5.0f));
     durable_start(rt, "knr", knr_flow(4));
+    durable_start(rt, "no-params", no_params());
     E2E_RUN(rt);
     E2E_PRINT(rt, "knr");
+    E2E_PRINT(rt, "no-params");
     durable_close(rt);
     return 0;
 }
