@@ -1229,9 +1229,12 @@ static void ls(lw *L, ir_node *s)
             shadow_sites(L, init);
         }
         if (!hdr_await) {
-            if (init && init->kind == IR_DECL)
+            if (init && init->kind == IR_DECL) {
+                int ok = 1;
+                unsigned name0 = init->nkid && init->kid[0]->var >= 0 ? L->f->vars[init->kid[0]->var].off : init->b;
+                decl_consts(L, init, spec_end(L, init, name0, &ok));
                 decl_cfg(L, init);
-            else if (init) {
+            } else if (init) {
                 int n = node_after(L);
                 ilist u = {0, 0, 0};
                 refs(L, init, &u);
@@ -1239,7 +1242,8 @@ static void ls(lw *L, ir_node *s)
                 cfg_def(L->g, n, killed(init));
                 free(u.v);
             }
-            ob_src(o, body->b);
+            dsrc(L, body->b); /* the header, without a const dcc drops */
+            L->ndc = 0;
             ilist u = {0, 0, 0};
             refs(L, c, &u);
             int H = node_after(L);

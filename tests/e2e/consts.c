@@ -53,6 +53,12 @@ durable int locals(int n)
     int s = 0;
     for (int i = 0; i < 4; i++)
         s += table[i] * await(step(i));
+    for (const int lim = await(step(1)); s < lim * 100000;) /* a const in an awaiting header */
+        s += await(step(s % 7)) * 10000;
+    for (const int k2 = n; s < 3000000;) /* a const in a header that does not await */
+        s += await(step(k2)) * 100000;
+    for (const int once = 3, *p = &once; s < 0;) /* not live: the const stays */
+        s += *p;
     s += await(slen(name));
     s += origin.x * 10000 + origin.y + twice + lo * hi;
     return s;
