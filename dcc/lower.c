@@ -379,7 +379,8 @@ static void spec_again(lw *L, ir_node *s, unsigned spec)
         const_hole(L, next);
         p = next->off + next->len;
     }
-    ob_gen(o, " ");
+    if (spec > s->b && !strchr(" \t\n", L->u->src[spec - 1]))
+        ob_gen(o, " ");
 }
 
 /* Does n take the address of variable v (or mention it under &)? */

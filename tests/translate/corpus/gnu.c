@@ -7,7 +7,7 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define MAX(a, b) ({ __typeof__(a) a_ = (a); __typeof__(b) b_ = (b); a_ > b_ ? a_ : b_; })
+#define MAX(a, b) ({ typeof(a) a_ = (a); __typeof__(b) b_ = (b); a_ > b_ ? a_ : b_; })
 
 struct __attribute__((packed)) packed {
     char c;
@@ -68,7 +68,7 @@ static int step_gnu(int x)
 
 durable int gnu_flow(int n)
 {
-    __typeof__(n) acc = 0;
+    typeof(n) acc = 0;
     __attribute__((unused)) int spare = 0;
     for (int i = 0; i < n; i++) {
         switch (i) {
