@@ -7,14 +7,16 @@
  * committed never runs again (the one in flight at the kill may), and the
  * retries' backoff timers survive the crash.
  *
- *   pipeline [DB] [--items N] [--fast] [--quiet]
- *              (--fast: backoff timers on the virtual clock)
+ *   pipeline [DB] [--items N] [--fast] [--quiet] [--syslog]
+ *              (--fast: backoff timers on the virtual clock;
+ *               --syslog: log the runtime's events to syslog, and to stderr)
  */
 #include <durable.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 static int quiet;
 
@@ -82,6 +84,36 @@ durable int pipeline(int batch, int items)
     return stored;
 }
 
+/* durable_options.on_event: one syslog line per event, after its commit.
+ * It runs on the thread of durable_run and must not call back into libdurable. */
+static void log_event(const durable_event *e, void *ctx)
+{
+    (void)ctx;
+    static const char *const what[] = {"?", "started", "suspended", "resumed", "step failed",
+                                       "finished", "failed", "cancelled", "held"};
+    const char *kind = e->kind >= 1 && e->kind <= 8 ? what[e->kind] : "?";
+    switch (e->kind) {
+    case DURABLE_EVENT_STEP_FAILED:
+        if (e->retry_at_ms)
+            syslog(LOG_WARNING, "%s: %s at %s (line %u), attempt %d: %s; retry in %lld ms", e->workflow, kind,
+                   e->await_callee, e->line, e->attempt, e->message ? e->message : "",
+                   (long long)(e->retry_at_ms - e->at_ms));
+        else
+            syslog(LOG_ERR, "%s: %s at %s (line %u), attempt %d: %s; no retry left", e->workflow, kind,
+                   e->await_callee, e->line, e->attempt, e->message ? e->message : "");
+        break;
+    case DURABLE_EVENT_FAILED:
+    case DURABLE_EVENT_HELD:
+        syslog(LOG_ERR, "%s: %s: %s", e->workflow, kind, e->message ? e->message : durable_strerror(e->error));
+        break;
+    case DURABLE_EVENT_SUSPENDED:
+        syslog(LOG_DEBUG, "%s: %s at %s (line %u)", e->workflow, kind, e->await_callee, e->line);
+        break;
+    default:
+        syslog(LOG_INFO, "%s: %s (%s)", e->workflow, kind, e->function);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *db = "pipeline.db";
@@ -95,7 +127,10 @@ int main(int argc, char **argv)
             o.virtual_time = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             quiet = 1;
-        else
+        else if (strcmp(argv[i], "--syslog") == 0) {
+            openlog("pipeline", LOG_PID | LOG_PERROR, LOG_USER);
+            o.on_event = log_event;
+        } else
             db = argv[i];
     }
     durable_rt *rt;

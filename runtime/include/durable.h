@@ -221,6 +221,38 @@ DURABLE_AWAITABLE DURABLE_API int durable_any(void);
 
 enum { DURABLE_SYNC_FULL = 2, DURABLE_SYNC_NORMAL = 1 };
 
+/* What durable_options.on_event is told, after the commit that made it true. */
+enum durable_event_kind {
+    DURABLE_EVENT_STARTED = 1, /* a workflow (or a child, with a parent) was created */
+    DURABLE_EVENT_SUSPENDED,   /* it checkpointed at an await and waits (timer, signal, child ...) */
+    DURABLE_EVENT_RESUMED,     /* this worker took it up from the store to run it */
+    DURABLE_EVENT_STEP_FAILED, /* a step failed: retry_at_ms says when it runs again, 0 never */
+    DURABLE_EVENT_FINISHED,    /* it returned: done, with its result stored */
+    DURABLE_EVENT_FAILED,      /* it ended failed (error, message) */
+    DURABLE_EVENT_CANCELLED,   /* it ended cancelled */
+    DURABLE_EVENT_HELD         /* this program cannot run it (message says why); kept */
+};
+
+/* One event.  Strings belong to the runtime and live until the callback
+ * returns. */
+typedef struct durable_event {
+    int kind;                 /* enum durable_event_kind */
+    const char *workflow;     /* its id */
+    const char *function;     /* its durable function */
+    const char *parent;       /* the parent's id for a child, else NULL */
+    int await_id;             /* the await it is at (0: before the first) */
+    const char *await_callee; /* that await's callee ("" if none or unknown) */
+    uint32_t line;            /* that await's source line (0 if none) */
+    int attempt;              /* STEP_FAILED: the attempt that failed (1 = the first) */
+    int error;                /* STEP_FAILED: the step's durable_fail code; FAILED,
+                                 CANCELLED, HELD: a DURABLE_E* code */
+    const char *message;      /* STEP_FAILED, FAILED, HELD: the message, or NULL */
+    int64_t retry_at_ms;      /* STEP_FAILED: when the retry runs (ms since the epoch), 0 if none */
+    int64_t at_ms;            /* when it happened, on the runtime's clock */
+} durable_event;
+
+typedef void (*durable_event_fn)(const durable_event *e, void *ctx);
+
 typedef struct durable_options {
     size_t size;          /* sizeof(durable_options), set by durable_options_init */
     int synchronous;      /* DURABLE_SYNC_FULL (default): a commit survives power loss;
@@ -243,12 +275,19 @@ typedef struct durable_options {
     /* At most this many ready workflows are claimed per round (default 256):
        smaller shares a burst of new work more evenly between workers. */
     int claim_batch;
+    /* Called on the thread that runs durable_run (or the host call that made
+     * it true: durable_start, durable_cancel) after the commit, once per
+     * event, in order; never for work that was rolled back.  For logs and
+     * metrics: it must not call back into the runtime (such calls return
+     * DURABLE_EINVAL) and should return quickly.  NULL: no events. */
+    durable_event_fn on_event;
+    void *event_ctx;
 } durable_options;
 
 static inline void durable_options_init(durable_options *o)
 {
     durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0, 0, 30000,
-                         {3, 1.0, 2.0, 60.0, 0.1}, 256};
+                         {3, 1.0, 2.0, 60.0, 0.1}, 256, 0, 0};
     *o = d;
 }
 

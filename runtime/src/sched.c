@@ -136,6 +136,11 @@ struct durable_rt {
     int env_policy;             /* DURABLE_RETRY overrides every policy */
     durable_retry_policy env;
     fn_policy *policies;
+    /* Events of the open transaction, told to opts.on_event after its commit. */
+    durable_event *events;
+    size_t nevents, events_cap;
+    durable__arena event_strings;
+    int in_event;               /* inside on_event: calls back are refused */
 };
 
 static _Thread_local durable_co *current;
@@ -145,6 +150,69 @@ static int64_t now_ms(durable_rt *rt)
     if (rt->opts.clock)
         return rt->opts.clock(rt->opts.clock_ctx);
     return rt->opts.virtual_time ? rt->vnow : durable__realtime_ms();
+}
+
+/* ------------------------------------------------------------------------
+ * Events (durable_options.on_event): noted inside a transaction, told after
+ * its commit (end_tx), forgotten if it rolls back.
+ * ---------------------------------------------------------------------- */
+
+static const durable_await *await_of(const durable_func *fn, int state);
+
+static const char *event_str(durable_rt *rt, const char *s)
+{
+    return s ? durable__arena_strndup(&rt->event_strings, s, strlen(s)) : NULL;
+}
+
+/* Note an event of workflow id (function fn_name, or the linked fn whose
+ * await `state` it is at).  Out of memory loses the event, never the work. */
+static void note_event(durable_rt *rt, int kind, const char *id, const char *fn_name, const durable_func *fn,
+                       const char *parent, int state)
+{
+    if (!rt->opts.on_event)
+        return;
+    if (rt->nevents == rt->events_cap) {
+        size_t cap = rt->events_cap ? rt->events_cap * 2 : 16;
+        durable_event *g = durable__realloc(rt->events, cap * sizeof *g);
+        if (!g)
+            return;
+        rt->events = g;
+        rt->events_cap = cap;
+    }
+    const durable_await *aw = fn ? await_of(fn, state) : NULL;
+    durable_event *e = &rt->events[rt->nevents];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->workflow = event_str(rt, id);
+    e->function = event_str(rt, fn_name ? fn_name : fn ? fn->name : "");
+    e->parent = event_str(rt, parent);
+    e->await_id = state;
+    e->await_callee = aw ? aw->callee : "";
+    e->line = aw ? aw->line : 0;
+    e->at_ms = now_ms(rt);
+    if (e->workflow && e->function && (e->parent || !parent))
+        rt->nevents++;
+}
+
+/* The last noted event, to add its details (NULL if none was noted). */
+static durable_event *last_event(durable_rt *rt)
+{
+    return rt->opts.on_event && rt->nevents ? &rt->events[rt->nevents - 1] : NULL;
+}
+
+static void forget_events(durable_rt *rt)
+{
+    rt->nevents = 0;
+    durable__arena_free(&rt->event_strings);
+}
+
+static void tell_events(durable_rt *rt)
+{
+    rt->in_event = 1;
+    for (size_t i = 0; i < rt->nevents; i++)
+        rt->opts.on_event(&rt->events[i], rt->opts.event_ctx);
+    rt->in_event = 0;
+    forget_events(rt);
 }
 
 /* ------------------------------------------------------------------------
@@ -560,7 +628,16 @@ static int hold(durable_rt *rt, durable__row *r, int code, const char *why)
     r->error_code = code;
     free(r->error);
     r->error = durable__strdup(why);
-    return r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
+    int rc = r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
+    if (rc == DURABLE_OK) {
+        note_event(rt, DURABLE_EVENT_HELD, r->id, r->function, NULL, r->parent, r->state);
+        durable_event *e = last_event(rt);
+        if (e) {
+            e->error = code;
+            e->message = event_str(rt, why);
+        }
+    }
+    return rc;
 }
 
 /* Decide whether this program can run row r: a coroutine in *out, or the
@@ -707,6 +784,7 @@ static int insert_child(durable_rt *rt, durable_co *co, int spawn_idx, char **id
         return rc;
     }
     rt->claim_dirty = 1;
+    note_event(rt, DURABLE_EVENT_STARTED, id, NULL, co->call_fn, co->id, 0);
     *id_out = id;
     return DURABLE_OK;
 }
@@ -784,6 +862,16 @@ static int finish_row(durable_rt *rt, durable__row *r, int status, int code, con
     int rc = rt->store->ops->update(rt->store, r, DURABLE__W_STATUS | DURABLE__W_TIMER);
     if (rc == DURABLE_OK)
         rc = child_finished(rt, r->id, r->parent, r->spawn_idx, status, &r->result);
+    if (rc == DURABLE_OK) {
+        const durable_func *fn = durable__registry_find(r->function);
+        note_event(rt, status == DURABLE_CANCELLED ? DURABLE_EVENT_CANCELLED : DURABLE_EVENT_FAILED, r->id,
+                   r->function, fn && fn->fingerprint == r->fingerprint ? fn : NULL, r->parent, r->state);
+        durable_event *e = last_event(rt);
+        if (e) {
+            e->error = code;
+            e->message = event_str(rt, msg);
+        }
+    }
     return rc;
 }
 
@@ -815,6 +903,35 @@ static int step_outcome(const durable_co *co)
     if (co->fail_permanent || co->attempt + 1 >= p.max_attempts)
         return STEP_GAVE_UP;
     return STEP_RETRY;
+}
+
+/* The event a checkpoint of this coroutine makes, now that it leaves the
+ * workflow in `status`. */
+static void note_outcome(durable_rt *rt, durable_co *co, int status)
+{
+    int kind = 0;
+    if (co->req == REQ_STEP && co->failed)
+        kind = DURABLE_EVENT_STEP_FAILED;
+    else if (co->req == REQ_DONE)
+        kind = DURABLE_EVENT_FINISHED;
+    else if (co->req == REQ_FAIL)
+        kind = status == DURABLE_CANCELLED ? DURABLE_EVENT_CANCELLED : DURABLE_EVENT_FAILED;
+    else if (status == DURABLE_WAITING)
+        kind = DURABLE_EVENT_SUSPENDED;
+    if (!kind)
+        return;
+    note_event(rt, kind, co->id, NULL, co->fn, co->parent, co->state);
+    durable_event *e = last_event(rt);
+    if (!e)
+        return;
+    if (kind == DURABLE_EVENT_STEP_FAILED) {
+        e->attempt = co->attempt + 1;
+        e->retry_at_ms = status == DURABLE_WAITING ? co->req_wake : 0;
+    }
+    if (kind != DURABLE_EVENT_SUSPENDED && kind != DURABLE_EVENT_FINISHED) {
+        e->error = co->fail_code;
+        e->message = event_str(rt, co->fail_msg);
+    }
 }
 
 /* Write what this coroutine's request means, inside the round's transaction.
@@ -979,6 +1096,8 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
     }
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
+    if (rc == DURABLE_OK)
+        note_outcome(rt, co, r.status);
     if (rc == DURABLE_OK) {
         rt->stats.awaits++;
         if (r.wake_ms > 0 && (!rt->next_due || r.wake_ms < rt->next_due))
@@ -1066,6 +1185,7 @@ static int adopt_ids(durable_rt *rt, char **ids, size_t n, durable_co **adopted,
         if (co) {
             co->qnext = *adopted;
             *adopted = co;
+            note_event(rt, DURABLE_EVENT_RESUMED, co->id, NULL, co->fn, co->parent, co->state);
         }
     }
     return rc;
@@ -1123,11 +1243,13 @@ static int end_tx(durable_rt *rt, int rc, int checkpoint)
     rt->in_tx = 0;
     if (rc != DURABLE_OK) {
         s->ops->rollback(s);
+        forget_events(rt);
         return rc;
     }
     if (checkpoint)
         durable__fault_commit(DURABLE__AFTER_COMMIT);
     rt->stats.commits++;
+    tell_events(rt);
     return DURABLE_OK;
 }
 
@@ -1243,8 +1365,8 @@ static int first_run(durable_rt *rt)
 
 DURABLE_API int durable_run(durable_rt *rt)
 {
-    if (!rt || current)
-        return DURABLE_EINVAL; /* not from inside a durable function */
+    if (!rt || current || rt->in_event)
+        return DURABLE_EINVAL; /* not from inside a durable function or on_event */
     int rc = first_run(rt);
     durable_co *batch = NULL;
     while (rc == DURABLE_OK) {
@@ -1277,7 +1399,7 @@ DURABLE_API int durable_run(durable_rt *rt)
 
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 {
-    if (!rt || timeout_ms < 0 || current)
+    if (!rt || timeout_ms < 0 || current || rt->in_event)
         return DURABLE_EINVAL;
     durable__store *s = rt->store;
     if (rt->qhead)
@@ -1407,7 +1529,7 @@ DURABLE_API int durable_close(durable_rt *rt)
 {
     if (!rt)
         return DURABLE_OK;
-    if (current && current->rt == rt)
+    if ((current && current->rt == rt) || rt->in_event)
         return DURABLE_EINVAL;
     drop_all(rt);
     /* Leave politely: what we claimed is free for others at once. */
@@ -1427,6 +1549,8 @@ DURABLE_API int durable_close(durable_rt *rt)
         free(p);
     }
     durable__arena_free(&rt->result_strings);
+    forget_events(rt);
+    free(rt->events);
     free(rt);
     return DURABLE_OK;
 }
@@ -1434,7 +1558,7 @@ DURABLE_API int durable_close(durable_rt *rt)
 /* Run fn(rt, arg) in a transaction of its own, counted by the crash knob. */
 static int in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg)
 {
-    if (!rt || current)
+    if (!rt || current || rt->in_event)
         return DURABLE_EINVAL;
     int rc = begin_tx(rt);
     if (rc == DURABLE_OK)
@@ -1476,6 +1600,8 @@ static int do_start(durable_rt *rt, void *p)
     durable__event ev = {a->id, 0, 0, "start", 0, 0, NULL, fn->fingerprint};
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
+    if (rc == DURABLE_OK)
+        note_event(rt, DURABLE_EVENT_STARTED, a->id, NULL, fn, NULL, 0);
     durable__buf_free(&r.args);
     rt->claim_dirty = 1;
     return rc;
@@ -1489,7 +1615,7 @@ DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
         return DURABLE_ENOFUNC;
     if (call.size != call.fn->args_size || (call.size && !call.args))
         return DURABLE_ESIZE;
-    if (current)
+    if (current || rt->in_event)
         return DURABLE_EINVAL;
     /* An existing id is only read: no commit, so a restarted program that
      * starts its workflows again makes no write until it has work to do. */
