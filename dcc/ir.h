@@ -150,6 +150,16 @@ typedef struct ir_hostcall {
     ir_callee *callee;
 } ir_hostcall;
 
+/* Text dcc replaced before the parse of u->src: a macro invocation in a
+ * durable body, by its expansion (cx.c, macro.c).  Diagnostics map
+ * offsets in it back to the user's text through ir_origin. */
+typedef struct ir_edit {
+    unsigned b, e;        /* the expansion in u->src */
+    unsigned ob, oe;      /* the invocation in the user's text */
+    unsigned *tok, *torig; int ntok; /* each token's offset in u->src, and
+                                        in the user's text */
+} ir_edit;
+
 typedef struct ir_unit {
     const char *path;
     const char *src; unsigned len;
@@ -158,6 +168,8 @@ typedef struct ir_unit {
     ir_callee **callees; int ncallees, capcallees;
     ir_hostcall *hosts; int nhosts, caphosts;
     unsigned *await_marks; int nmarks, capmarks; /* every `await` expansion */
+    ir_edit *edits; int nedits;        /* sorted; none if no macro was expanded */
+    unsigned *olines; unsigned nolines;/* line starts of the user's text then */
     struct arena *arena;
 } ir_unit;
 
@@ -175,6 +187,10 @@ void *ir_push(void *arr_ptr, int *n, int *cap, size_t sz);
 void ir_unit_free(ir_unit *u);
 /* Line and column (1-based) of byte offset `off` in the main file. */
 void ir_linecol(const ir_unit *u, unsigned off, unsigned *line, unsigned *col);
+/* The same in the user's own text (through u->edits): for diagnostics. */
+void ir_origin(const ir_unit *u, unsigned off, unsigned *line, unsigned *col);
+/* The offset in the user's own text of offset `off` of u->src. */
+unsigned ir_origin_offset(const ir_unit *u, unsigned off);
 int ir_add_var(ir_unit *u, ir_func *f, const char *name, ir_type *t, unsigned off);
 /* n without its parentheses and implicit conversions (same-range wrappers). */
 ir_node *ir_strip(ir_node *n);
