@@ -1008,13 +1008,13 @@ static void xput(xsel *s, const char *p, size_t n)
     s->text[s->len] = 0;
 }
 
-/* Would tokens a and b, written without a space, lex differently? */
-static int glue(const mtok *a, const mtok *b)
+/* Would text ending in x followed by text starting with y, without a
+ * space, lex differently from two tokens? */
+static int glue(char x, char y)
 {
-    char x = a->s[a->len - 1], y = b->s[0];
     if ((is_ident(x) || x == '.') && (is_ident(y) || y == '.'))
         return 1;
-    return strchr("+-*/%<>=!&|^.#:", x) && strchr("+-*/%<>=!&|^.#:", y);
+    return x && y && strchr("+-*/%<>=!&|^.#:", x) && strchr("+-*/%<>=!&|^.#:", y);
 }
 
 /* The expansion as text: arguments' tokens stay on their lines, the rest
@@ -1032,7 +1032,8 @@ static void render(cx *C, xsel *s, const mtok *t, int n, unsigned b, unsigned e)
                 xput(s, "\n", 1);
                 line++;
             }
-        } else if (i && (t[i].space || glue(&t[i - 1], &t[i])))
+        } else if (i ? t[i].space || glue(t[i - 1].s[t[i - 1].len - 1], t[i].s[0])
+                     : b > 0 && glue(C->u->src[b - 1], t[i].s[0]))
             xput(s, " ", 1);
         int nr = s->ntok;
         unsigned *r = ir_push(&s->rel, &nr, &s->caprel, sizeof *r);
@@ -1041,6 +1042,8 @@ static void render(cx *C, xsel *s, const mtok *t, int n, unsigned b, unsigned e)
         *o = ir_origin_offset(C->u, t[i].origin);
         xput(s, t[i].s, (size_t)t[i].len);
     }
+    if (n && e < C->u->len && glue(t[n - 1].s[t[n - 1].len - 1], C->u->src[e]))
+        xput(s, " ", 1);
     while (line < eline) {
         xput(s, "\n", 1);
         line++;
