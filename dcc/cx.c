@@ -400,6 +400,8 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+static unsigned macro_end(cx *C, unsigned b, unsigned e);
+
 static ir_node *node(cx *C, ir_kind k, CXCursor c)
 {
     ir_node *n = ir_alloc(C->u, sizeof *n);
@@ -415,6 +417,8 @@ static ir_node *node(cx *C, ir_kind k, CXCursor c)
         long l = offset_of(C, clang_getCursorLocation(c));
         b = e = l < 0 ? 0 : l;
     }
+    else if (e == b || k >= IR_AWAIT || k == IR_RETURN || k == IR_EXPR_STMT)
+        e = macro_end(C, (unsigned)b, (unsigned)e);
     n->b = (unsigned)b;
     n->e = (unsigned)e;
     ir_linecol(C->u, n->b, &n->line, &n->col);
@@ -825,6 +829,36 @@ static void note_expansion(cx *C, CXCursor c)
     x->seq = seq;
 }
 
+/* Before the IR: every #define and every expansion in the main file. */
+static enum CXChildVisitResult premacro(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_MacroExpansion)
+        note_expansion(d, c);
+    else if (k == CXCursor_MacroDefinition)
+        note_definition(d, c);
+    return CXChildVisit_Continue;
+}
+
+/* An extent that ends in the text of a macro (other than await) ends where
+ * libclang puts the invocation's start: move it to the invocation's end
+ * (a name such as `#define stdout stdout` stays a macro after expansion). */
+static unsigned macro_end(cx *C, unsigned b, unsigned e)
+{
+    int lo = 0, hi = C->nxps;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (C->xps[mid].b < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < C->nxps && C->xps[lo].b == e && C->xps[lo].e > e && e >= b && strcmp(C->xps[lo].name, "await"))
+        return C->xps[lo].e;
+    return e;
+}
+
 static cx *sort_cx; /* qsort has no context argument */
 static int by_name(const void *a, const void *b)
 {
@@ -1152,9 +1186,9 @@ static int plan_macros(cx *C, xstate *S)
         unsigned xe = x->e;
         mtok *in = NULL, *out = NULL;
         int n, no;
-        mexp X = {u, lookup_def, C, x->name, x->b, 1};
         C->cur_seq = x->seq;
         C->cur_at = x->b;
+        mexp X = {u, lookup_def, C, x->name, x->b, 1, lookup_def(C, "__STRICT_ANSI__", 15) != NULL};
         for (int tries = 0;; tries++) {
             n = invocation_tokens(C, x->b, xe, &in);
             no = macro_expand(&X, in, n, &out);
@@ -1287,13 +1321,10 @@ static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData d)
             *(unsigned *)ir_push(&C->u->await_marks, &C->u->nmarks, &C->u->capmarks, sizeof(unsigned)) =
                 (unsigned)off;
         clang_disposeString(s);
-        note_expansion(C, c);
         return CXChildVisit_Continue;
     }
-    if (k == CXCursor_MacroDefinition) {
-        note_definition(C, c);
+    if (k == CXCursor_MacroDefinition)
         return CXChildVisit_Continue;
-    }
     if (offset_of(C, clang_getCursorLocation(c)) < 0)
         return CXChildVisit_Continue;
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c))
@@ -1458,6 +1489,7 @@ static int parse_once(ir_unit *u, const char *path, const char *const *args, int
     for (unsigned i = 0; i <= u->len; i++)
         if (i == 0 || u->src[i - 1] == '\n')
             u->lines[u->nlines++] = i;
+    clang_visitChildren(clang_getTranslationUnitCursor(tu), premacro, &C);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top, &C);
     unsigned nd = clang_getNumDiagnostics(tu);
     for (unsigned i = 0; i < nd; i++) {

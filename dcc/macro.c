@@ -200,7 +200,7 @@ static int subst(mexp *X, const mdef *d, const mtok *inv, tvec *args, int nargs,
             const tvec *rhs = q >= 0 ? (q < nargs ? &args[q] : &(tvec){0, 0, 0}) : &one;
             int gnu_comma = q >= 0 && d->variadic && q == d->nparams - 1 && res->n && !placemarker &&
                             is(&res->v[res->n - 1], ",");
-            if (gnu_comma && rhs->n == 0) {
+            if (gnu_comma && rhs->n == 0 && !(X->strict && d->nparams == 1)) {
                 res->n--; /* `, ## __VA_ARGS__` with no variable arguments */
                 continue;
             }

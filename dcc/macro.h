@@ -44,6 +44,8 @@ typedef struct mexp {
     const char *outer;      /* name of the invocation being expanded */
     unsigned at;            /* its offset in the main file */
     int quiet;              /* report nothing (a trial expansion) */
+    int strict;             /* ISO mode (-std=c11, __STRICT_ANSI__): `, ## __VA_ARGS__`
+                               keeps its comma in a macro with no named parameter */
 } mexp;
 
 /* Expand tokens in[0..n) completely.  Returns the number of tokens in *out

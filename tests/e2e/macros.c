@@ -3,7 +3,8 @@
  * that expand to await, # next to an await, ## building the callee's name,
  * __VA_ARGS__, macros that supply the ';' or name a local, do { } while (0)
  * wrappers with a goto, return and continue inside macros, nested macros,
- * macros in conditions and loop headers, an invocation over several lines.
+ * macros in conditions and loop headers, an invocation over several lines,
+ * and the preprocessor's corners (##, __VA_OPT__, rescanning).
  * Each must behave as the same source built as plain C, also when killed
  * at every commit. */
 #include "e2e.h"
@@ -158,6 +159,42 @@ durable int multiline(int n)
                  STEP(n));
 }
 
+/* the preprocessor's corners, in awaited arguments: ## and a pasted
+ * local's name, rescanning, #, GNU's `, ## __VA_ARGS__`, __VA_OPT__, an
+ * object-like macro naming a function-like one, a macro named like itself */
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+#define ONE 1
+#define TWO ONE + ONE
+#define ID(x) x
+#define APPLY(f, x) f(x)
+#define NEG(x) (-(x))
+#define EMPTY
+#define ADD_TWO(a, b, ...) ((a) + (b))
+#define VA(a, ...) ADD_TWO(a, ##__VA_ARGS__, 0)
+#define VB(a, ...) (a __VA_OPT__(+) __VA_ARGS__)
+#define H(x) #x
+#define XH(x) H(x)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MINUS -1
+#define NEGATE NEG
+#define stdval stdval
+
+durable int preprocessor(int n)
+{
+    int v12 = 5, vx = 7, stdval = 11;
+    int s = await(val(CAT(v, 12))) + await(val(XCAT(v, x)));
+    s += await(val(TWO * ID(TWO)));
+    s += await(val(APPLY(NEG, n - 1)));
+    s += await(val(VA(1) + VA(2, 5)));
+    s += await(val(VB(1) + VB(1, 2)));
+    s += await(val(EMPTY n-MINUS));
+    s += await(checked(XH(ONE + n), 1));
+    s += await(val(MIN(n, MIN(s, 3)) - NEGATE(await(val(2)))));
+    s += await(val(stdval));
+    return s;
+}
+
 int main(void)
 {
     E2E_RT rt;
@@ -172,6 +209,7 @@ int main(void)
     durable_start(rt, "continues", returns_and_continues(6));
     durable_start(rt, "conditions", conditions(4));
     durable_start(rt, "multiline", multiline(7));
+    durable_start(rt, "preprocessor", preprocessor(4));
     E2E_RUN(rt);
     E2E_PRINT(rt, "in_args");
     E2E_PRINT(rt, "expands_to_await");
@@ -183,6 +221,7 @@ int main(void)
     E2E_PRINT(rt, "continues");
     E2E_PRINT(rt, "conditions");
     E2E_PRINT(rt, "multiline");
+    E2E_PRINT(rt, "preprocessor");
     durable_close(rt);
     return 0;
 }
