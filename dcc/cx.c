@@ -793,7 +793,7 @@ typedef struct mrec { /* a #define the preprocessor saw */
     const char *name;
     int seq;
     mdef *def;        /* its tokens, read when first needed */
-    int read, in_main;
+    int read;
     long undef;       /* where an #undef ends it: 1 + offset in the main file, 0 in its own
                          header, -1 nowhere, -2 not looked for yet */
 } mrec;
@@ -923,7 +923,17 @@ static mdef *read_def(cx *C, mrec *r)
     r->read = 1;
     CXToken *t = NULL;
     unsigned n = 0;
-    clang_tokenize(C->tu, clang_getCursorExtent(r->c), &t, &n);
+    CXSourceRange ext = clang_getCursorExtent(r->c);
+    clang_tokenize(C->tu, ext, &t, &n);
+    unsigned all = n, stop = 0; /* libclang may return a token past the extent */
+    clang_getFileLocation(clang_getRangeEnd(ext), NULL, NULL, NULL, &stop);
+    while (n > 1) {
+        unsigned tb = 0;
+        clang_getFileLocation(clang_getRangeStart(clang_getTokenExtent(C->tu, t[n - 1])), NULL, NULL, NULL, &tb);
+        if (tb < stop)
+            break;
+        n--;
+    }
     mdef *d = ir_alloc(C->u, sizeof *d);
     d->name = r->name;
     d->fnlike = clang_Cursor_isMacroFunctionLike(r->c);
@@ -954,7 +964,7 @@ static mdef *read_def(cx *C, mrec *r)
         tk.origin = 0;
         d->body[d->nbody++] = tk;
     }
-    clang_disposeTokens(C->tu, t, n);
+    clang_disposeTokens(C->tu, t, all);
     r->def = d;
     return d;
 }
@@ -1544,7 +1554,7 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
         rc = parse_once(u, path, args, nargs, &S, text, len, &more);
         if (rc != DCC_OK || !more)
             break;
-        if (pass == 4) { /* each pass expands what the last one could not see */
+        if (pass == 8) { /* each pass expands what the last one could not see */
             fprintf(stderr, "%s: internal error: the macros of its durable functions still change after %d "
                             "expansions\n", path, pass);
             rc = DCC_EINTERNAL;

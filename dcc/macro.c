@@ -152,9 +152,34 @@ static int ident_spelling(const char *s, int n)
 
 /* Substitute the arguments into d's body (6.10.3.1-3), with the invocation
  * token `inv` and hide set holder `hs`. */
+/* unevaluated[i]: body token i is inside sizeof, _Alignof or typeof,
+ * where an argument that awaits is not evaluated (6.5.3.4p2). */
+static char *unevaluated(const mdef *d)
+{
+    char *u = calloc((size_t)d->nbody + 1, 1);
+    for (int i = 0; u && i < d->nbody; i++) {
+        const mtok *t = &d->body[i];
+        if (!t->ident || !(is(t, "sizeof") || is(t, "_Alignof") || is(t, "__alignof__") || is(t, "typeof") ||
+                           is(t, "__typeof__") || is(t, "__typeof")))
+            continue;
+        if (i + 1 < d->nbody && !is(&d->body[i + 1], "(")) {
+            u[i + 1] = 1; /* sizeof x */
+            continue;
+        }
+        for (int j = i + 1, level = 0; j < d->nbody; j++) {
+            level += is(&d->body[j], "(") - is(&d->body[j], ")");
+            u[j] = 1;
+            if (level == 0)
+                break;
+        }
+    }
+    return u;
+}
+
 static int subst(mexp *X, const mdef *d, const mtok *inv, tvec *args, int nargs, const mtok *hs, tvec *res,
                  int depth, int *outer_uses)
 {
+    char *uneval = unevaluated(d);
     tvec *exp = calloc((size_t)(nargs ? nargs : 1), sizeof *exp);
     char *done = calloc((size_t)(nargs ? nargs : 1), 1);
     int *uses = outer_uses ? outer_uses : calloc((size_t)(nargs ? nargs : 1), sizeof *uses);
@@ -243,7 +268,7 @@ static int subst(mexp *X, const mdef *d, const mtok *inv, tvec *args, int nargs,
                     }
                 }
                 src = &exp[p];
-                if (macro_has(src->v, src->n, "await"))
+                if (macro_has(src->v, src->n, "await") && !(uneval && uneval[i]))
                     uses[p]++;
             }
             for (int k = 0; k < src->n; k++) {
@@ -285,6 +310,7 @@ static int subst(mexp *X, const mdef *d, const mtok *inv, tvec *args, int nargs,
         free(exp[p].v);
     free(exp);
     free(done);
+    free(uneval);
     if (!outer_uses)
         free(uses);
     if (rc == 0)
