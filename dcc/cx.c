@@ -1152,6 +1152,15 @@ static void regions(cx *C, ir_node *n, unsigned **v, int *nv, int *cap)
         *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->b;
         *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = skip_ws(C->u, n->e);
     }
+    if (n->kind == IR_FOR && n->for_body >= 0) { /* a header that awaits, with its ';'s */
+        int awaits = 0;
+        for (int i = 0; i < n->nkid; i++)
+            awaits |= i != n->for_body && (n->kid[i]->flags & IRF_AWAIT);
+        if (awaits) {
+            *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->b;
+            *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->kid[n->for_body]->b;
+        }
+    }
     for (int i = 0; i < n->nkid; i++)
         regions(C, n->kid[i], v, nv, cap);
 }

@@ -92,6 +92,9 @@ durable int semi_and_locals(int n)
     int acc = 0 SEMI
     ACC += await(val(CUR())) SEMI
     ACC += await(add(ACC, CUR()));
+    int i;
+    for (i = 0 SEMI i < await(val(CUR())) SEMI i++)
+        ACC += i;
     if (n > 100)
         return ACC SEMI
     else
