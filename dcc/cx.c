@@ -82,6 +82,7 @@ typedef struct cx {
     int awaits_in_fn;
     struct mrec *defs; int ndefs, capdefs; /* every #define, in order */
     struct xrec *xps; int nxps, capxps;    /* every expansion in the main file */
+    struct incl { CXFile file; unsigned off; } *incls; int nincls, capincls; /* #include lines */
     int *byname;  /* defs sorted by name, then order */
     int seq;      /* preprocessing entities seen so far */
     int cur_seq;  /* the expansion being expanded, and where it is */
@@ -401,6 +402,7 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
 /* ---- nodes ------------------------------------------------------------ */
 
 static unsigned macro_end(cx *C, unsigned b, unsigned e);
+static int included_at(cx *C, CXCursor c, ir_node *n);
 
 static ir_node *node(cx *C, ir_kind k, CXCursor c)
 {
@@ -416,6 +418,8 @@ static ir_node *node(cx *C, ir_kind k, CXCursor c)
         n->flags |= IRF_BADEXT;
         long l = offset_of(C, clang_getCursorLocation(c));
         b = e = l < 0 ? 0 : l;
+        if (l < 0 && C->fn && included_at(C, c, n))
+            b = e = n->b;
     }
     else if (e == b || k >= IR_AWAIT || k == IR_RETURN || k == IR_EXPR_STMT)
         e = macro_end(C, (unsigned)b, (unsigned)e);
@@ -518,7 +522,7 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
         if (n->b + 5 > u->len || strncmp(u->src + n->b, "await", 5) != 0 || is_ident(u->src[n->b + 5]) ||
             (op->flags & IRF_BADEXT) || lp >= u->len || u->src[lp] != '(' || skip_ws(u, lp + 1) != op->b ||
             rp >= u->len || u->src[rp] != ')')
-            a->badctx = "a macro";
+            a->badctx = included_at(C, c, n) ? "a file #included into a function" : "a macro";
         else {
             n->e = rp + 1;
             n->flags &= ~(unsigned)IRF_BADEXT;
@@ -829,16 +833,39 @@ static void note_expansion(cx *C, CXCursor c)
     x->seq = seq;
 }
 
-/* Before the IR: every #define and every expansion in the main file. */
+/* Before the IR: every #define and every expansion in the main file, and
+ * the #include lines of the main file. */
 static enum CXChildVisitResult premacro(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
+    cx *C = d;
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_MacroExpansion)
-        note_expansion(d, c);
+        note_expansion(C, c);
     else if (k == CXCursor_MacroDefinition)
-        note_definition(d, c);
+        note_definition(C, c);
+    else if (k == CXCursor_InclusionDirective && offset_of(C, clang_getCursorLocation(c)) >= 0) {
+        struct incl *i = ir_push(&C->incls, &C->nincls, &C->capincls, sizeof *i);
+        i->file = clang_getIncludedFile(c);
+        i->off = (unsigned)offset_of(C, clang_getCursorLocation(c));
+    }
     return CXChildVisit_Continue;
+}
+
+/* Is cursor c written in another file than the main one?  Then n goes to
+ * the #include line that brought it, or to the start of the function. */
+static int included_at(cx *C, CXCursor c, ir_node *n)
+{
+    CXFile f = NULL;
+    clang_getFileLocation(clang_getCursorLocation(c), &f, NULL, NULL, NULL);
+    if (!f || clang_File_isEqual(f, C->main))
+        return 0;
+    n->b = n->e = C->fn->b;
+    for (int i = 0; i < C->nincls; i++)
+        if (C->incls[i].file && clang_File_isEqual(C->incls[i].file, f) && C->incls[i].off >= C->fn->b)
+            n->b = n->e = C->incls[i].off;
+    ir_linecol(C->u, n->b, &n->line, &n->col);
+    return 1;
 }
 
 /* An extent that ends in the text of a macro (other than await) ends where
@@ -1546,6 +1573,7 @@ out:
     free(C.callees.v);
     free(C.defs);
     free(C.xps);
+    free(C.incls);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(idx);
     return rc;

@@ -150,8 +150,6 @@ static int ident_spelling(const char *s, int n)
     return 1;
 }
 
-/* Substitute the arguments into d's body (6.10.3.1-3), with the invocation
- * token `inv` and hide set holder `hs`. */
 /* unevaluated[i]: body token i is inside sizeof, _Alignof or typeof,
  * where an argument that awaits is not evaluated (6.5.3.4p2). */
 static char *unevaluated(const mdef *d)
@@ -176,6 +174,9 @@ static char *unevaluated(const mdef *d)
     return u;
 }
 
+/* Substitute the arguments into d's body (6.10.3.1-3), with the invocation
+ * token `inv` and hide set holder `hs`; count in `uses` (outer_uses for
+ * the inside of a __VA_OPT__) how often each awaiting argument is used. */
 static int subst(mexp *X, const mdef *d, const mtok *inv, tvec *args, int nargs, const mtok *hs, tvec *res,
                  int depth, int *outer_uses)
 {
