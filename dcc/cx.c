@@ -6,13 +6,18 @@
  * the IR of ir.h: every function defined in the main file (statements,
  * expression structure, references to locals, direct callees), every call of
  * a durable function used as a durable_call value, every `await` expansion.
- * It decides nothing about translation: find.c checks, lower.c rewrites.
+ * It decides nothing about translation (find.c checks, lower.c rewrites)
+ * except which macro invocations in durable functions must be seen
+ * expanded: it replaces those by their expansion (macro.c) and parses the
+ * text again, keeping lines and a map back to the user's columns.
  *
  * Facts this file relies on (see /work/shared/notes-libclang.md):
  * statement extents exclude the trailing ';' (declarations excepted);
  * `await(e)` expands to `((void)durable__await_marker(), (e))`;
  * for-statement parts are classified by offsets against the header's ';'s;
- * clang_getFileLocation maps a macro argument to where the user wrote it.
+ * clang_getFileLocation maps a macro argument to where the user wrote it;
+ * the preprocessing record lists every #define and every expansion in the
+ * main file in order, but no #undef and no expansion inside another.
  */
 #include "cx.h"
 #include "diag.h"

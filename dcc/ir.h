@@ -4,7 +4,8 @@
  * cx.c builds it from libclang (and is the only file that sees a CXCursor);
  * find.c checks and classifies it; lower.c rewrites durable bodies using it;
  * live.c and emit.c never look back at libclang.  Every node keeps its byte
- * range in the main file, so emission can copy the user's text verbatim.
+ * range in u->src (the main file, with the macro invocations dcc expands
+ * replaced: see ir_edit), so emission can copy the user's text verbatim.
  *
  * It is not a full C AST: only what translation needs (statements, the
  * expression structure around awaits, references to locals, calls).
