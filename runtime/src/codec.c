@@ -36,7 +36,7 @@ int durable__buf_put(durable__buf *b, const void *p, size_t n)
                 return DURABLE_ENOMEM;
             cap *= 2;
         }
-        unsigned char *q = realloc(b->p, cap);
+        unsigned char *q = durable__realloc(b->p, cap);
         if (!q)
             return DURABLE_ENOMEM;
         b->p = q;
@@ -62,7 +62,7 @@ struct durable__chunk {
 
 char *durable__arena_strndup(durable__arena *a, const char *s, size_t n)
 {
-    struct durable__chunk *c = malloc(sizeof *c + n + 1);
+    struct durable__chunk *c = durable__malloc(sizeof *c + n + 1);
     if (!c)
         return NULL;
     memcpy(c->data, s, n);

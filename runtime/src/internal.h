@@ -12,6 +12,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* ---- allocation (alloc.c) ----
+ * malloc, calloc, realloc and strdup with the test's failure knob
+ * (durable__test_fail_alloc in durable.h); release with free(). */
+void *durable__malloc(size_t n);
+void *durable__calloc(size_t n, size_t size);
+void *durable__realloc(void *p, size_t n);
+char *durable__strdup(const char *s);
+
 /* A growable byte buffer.  Zero-initialised is empty; free with buf_free. */
 typedef struct durable__buf {
     unsigned char *p;
