@@ -1173,16 +1173,18 @@ static unsigned match_paren(const ir_unit *u, unsigned p)
 }
 
 /* Where dcc rewrites text in durable bodies: awaiting expressions and
- * statements, and returns, each up to the first token after it. */
+ * statements, and returns, each up to the first token after it when that
+ * is not its ';' (a macro may supply the ';'). */
 static void regions(cx *C, ir_node *n, unsigned **v, int *nv, int *cap)
 {
     if (!n)
         return;
     int take = n->kind == IR_RETURN || ((n->flags & IRF_AWAIT) && (n->kind >= IR_AWAIT || n->kind == IR_EXPR_STMT ||
                                                                   n->kind == IR_DECL || n->kind == IR_VAR));
-    if (take) {
+    if (take) { /* up to the next token only if the ';' is not there */
+        unsigned end = n->e > n->b && C->u->src[n->e - 1] == ';' ? n->e : skip_ws(C->u, n->e);
         *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->b;
-        *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = skip_ws(C->u, n->e);
+        *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = end;
     }
     if (n->kind == IR_FOR && n->for_body >= 0) { /* a header that awaits, with its ';'s */
         int awaits = 0;
