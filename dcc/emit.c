@@ -10,6 +10,7 @@
  */
 #include "emit.h"
 #include "diag.h"
+#include "ident.h"
 #include "lower.h"
 #include "out.h"
 
@@ -263,9 +264,11 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             else
                 ob_genf(o, "0, %d, ", a->checks_error);
             if (nsaves && nsaves[k])
-                ob_genf(o, "%s__s%d, %d },\n", n, a->id, nsaves[k]);
+                ob_genf(o, "%s__s%d, %d,\n", n, a->id, nsaves[k]);
             else
-                ob_gen(o, "0, 0 },\n");
+                ob_gen(o, "0, 0,\n");
+            ob_genf(o, "      \"%s\", \"%s\" },\n", ident_c_string(u, ident_place(u, f, a)),
+                    ident_c_string(u, ident_text(u, a)));
         }
         ob_gen(o, "};\n");
     }

@@ -17,6 +17,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,18 @@ static int parse(const command *c, int argc, char **argv, cli_args *a)
     return 0;
 }
 
+/* Output that could not all be written (a full disk, say) fails the
+ * command: a caller must not take a cut-off listing for the whole one. */
+static int flushed(int status)
+{
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (ferror(stdout) && status == CLI_OK) {
+        cli_error("standard output: cannot write: %s", e ? strerror(e) : "write error");
+        return CLI_EUSER;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -268,16 +281,16 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < NCOMMANDS; i++)
                 if (strcmp(argv[2], commands[i].name) == 0) {
                     command_help(&commands[i]);
-                    return CLI_OK;
+                    return flushed(CLI_OK);
                 }
         }
         usage(stdout);
-        return CLI_OK;
+        return flushed(CLI_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("durable %d.%d (Durable C; database format 1; SQLite %s)\n", DURABLE_VERSION_MAJOR,
                DURABLE_VERSION_MINOR, sqlite3_libversion());
-        return CLI_OK;
+        return flushed(CLI_OK);
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(name, commands[i].name) != 0)
@@ -288,9 +301,9 @@ int main(int argc, char **argv)
             return CLI_EUSER;
         if (rc > 0) {
             command_help(&commands[i]);
-            return CLI_OK;
+            return flushed(CLI_OK);
         }
-        return commands[i].run(&a);
+        return flushed(commands[i].run(&a));
     }
     cli_error("unknown command '%s' (see durable --help)", name);
     return CLI_EUSER;

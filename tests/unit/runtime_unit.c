@@ -238,7 +238,7 @@ static const durable_field kinds__params[] = {
     {"label", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0},
 };
 static const durable_field kinds__str = {"", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
-static const durable_await kinds__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, NULL, 0, 0, 0}};
+static const durable_await kinds__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, NULL, 0, 0, 0, "body", "durable_sleep(1)"}};
 static char seen[512];
 
 /* Fills every field, sleeps (so the frame goes through the codec and the
