@@ -170,7 +170,7 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
         for (int v = 0; v < f->nvars; v++)
             if (f->vars[v].is_param) {
                 const char *m = i < c->nparams ? arg_member(u, c, i) : f->vars[v].name;
-                if (f->vars[v].type->is_array)
+                if (f->vars[v].type->is_array || f->vars[v].type->const_member)
                     ob_genf(o, "        __builtin_memcpy(&%s, &a_->%s, sizeof %s);\n", f->vars[v].name, m,
                             f->vars[v].name);
                 else
@@ -179,8 +179,12 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             }
     }
     ob_gen(o, "        break;\n    }\n");
-    for (int k = 0; k < f->nawaits; k++)
-        ob_genf(o, "    case %d: goto aw%d_;\n", k + 1, k + 1);
+    for (int k = 0; k < f->nawaits; k++) {
+        if (f->awaits[k].resume)
+            ob_genf(o, "    case %d: goto %s;\n", k + 1, f->awaits[k].resume);
+        else
+            ob_genf(o, "    case %d: goto aw%d_;\n", k + 1, k + 1);
+    }
     ob_gen(o, "    default: return durable__bad_state(co_);\n    }\n");
     /* the body: user lines under their own #line */
     size_t at = o->b.n;

@@ -6,7 +6,7 @@
  *   schema.c    frame schemas rebuilt from the file, and decoding value blobs
  *   value.c     decoded values as text and as JSON
  *   output.c    growable strings, the JSON writer, times and durations
- *   list.c, show.c, history.c   the read commands (own read-only connection)
+ *   list.c, show.c, history.c, stats.c   the read commands (own read-only connection)
  *   control.c   the write commands, through the libdurable host API only
  *
  * The read commands never write to the file; the write commands never touch
@@ -50,6 +50,7 @@ typedef struct cli_args {
     long long offset;     /* list/history --offset */
     const char *before;   /* purge --before / --older-than */
     int all;              /* signal --all */
+    int prometheus;       /* stats --prometheus */
 } cli_args;
 
 /* The commands (list.c, show.c, history.c, control.c).  Each prints its
@@ -57,6 +58,7 @@ typedef struct cli_args {
 int cli_list(const cli_args *a);
 int cli_show(const cli_args *a);
 int cli_history(const cli_args *a);
+int cli_stats(const cli_args *a);
 int cli_signal(const cli_args *a);
 int cli_cancel(const cli_args *a);
 int cli_retry(const cli_args *a);

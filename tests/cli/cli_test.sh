@@ -169,6 +169,25 @@ list_json)
     json_check "[w['id'] for w in d['workflows']] == ['paused'] and d['workflows'][0]['paused'] is True"
     ;;
 
+stats)
+    need_python
+    make_db
+    run 0 stats "$DB"
+    has out.txt "(all)             1         10          2          1          1          0          1         16"
+    has out.txt "nap               0          4          0          0          1          0          1          6"
+    has out.txt "await latency (between checkpoints)"
+    has out.txt "hello     twice    step          1"
+    run 0 stats "$DB" --json
+    json_check "sum(w['total'] for w in d['workflows']) == 16 and [w['function'] for w in d['workflows']][:2] == ['broken', 'done']"
+    json_check "all(a['count'] >= 1 and a['p50_ms'] <= a['p90_ms'] <= a['max_ms'] for a in d['await_latency'])"
+    json_check "{(a['function'], a['await'], a['kind']) for a in d['await_latency']} >= {('hello', 'twice', 'step'), ('broken', 'refuses', 'step')}"
+    run 0 list "$DB" --json --limit 0
+    cp out.txt list.json
+    run 0 stats "$DB" --prometheus
+    python3 "$(dirname "$SOURCE")/prom_check.py" out.txt list.json || fail "prometheus output"
+    run 1 stats "$DB" --prometheus --limit 3
+    ;;
+
 show)
     make_db
     run 0 show "$DB" sleeper
