@@ -6,16 +6,22 @@
  * the IR of ir.h: every function defined in the main file (statements,
  * expression structure, references to locals, direct callees), every call of
  * a durable function used as a durable_call value, every `await` expansion.
- * It decides nothing about translation: find.c checks, lower.c rewrites.
+ * It decides nothing about translation (find.c checks, lower.c rewrites)
+ * except which macro invocations in durable functions must be seen
+ * expanded: it replaces those by their expansion (macro.c) and parses the
+ * text again, keeping lines and a map back to the user's columns.
  *
  * Facts this file relies on (see /work/shared/notes-libclang.md):
  * statement extents exclude the trailing ';' (declarations excepted);
  * `await(e)` expands to `((void)durable__await_marker(), (e))`;
  * for-statement parts are classified by offsets against the header's ';'s;
- * clang_getFileLocation maps a macro argument to where the user wrote it.
+ * clang_getFileLocation maps a macro argument to where the user wrote it;
+ * the preprocessing record lists every #define and every expansion in the
+ * main file in order, but no #undef and no expansion inside another.
  */
 #include "cx.h"
 #include "diag.h"
+#include "macro.h"
 
 #include <clang-c/Index.h>
 #include <stdio.h>
@@ -79,6 +85,13 @@ typedef struct cx {
     cmap vars;    /* VarDecl/ParmDecl -> (var index + 1) of the current function */
     ir_func *fn;  /* function being converted */
     int awaits_in_fn;
+    struct mrec *defs; int ndefs, capdefs; /* every #define, in order */
+    struct xrec *xps; int nxps, capxps;    /* every expansion in the main file */
+    struct incl { CXFile file; unsigned off; } *incls; int nincls, capincls; /* #include lines */
+    int *byname;  /* defs sorted by name, then order */
+    int seq;      /* preprocessing entities seen so far */
+    int cur_seq;  /* the expansion being expanded, and where it is */
+    unsigned cur_at;
 } cx;
 
 enum { CTX_SIZEOF = 1, CTX_GENERIC = 2, CTX_CASE = 4, CTX_STMTEXPR = 8, CTX_AWAITOP = 16 };
@@ -442,6 +455,9 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
 
 /* ---- nodes ------------------------------------------------------------ */
 
+static unsigned macro_end(cx *C, unsigned b, unsigned e);
+static int included_at(cx *C, CXCursor c, ir_node *n);
+
 static ir_node *node(cx *C, ir_kind k, CXCursor c)
 {
     ir_node *n = ir_alloc(C->u, sizeof *n);
@@ -456,7 +472,11 @@ static ir_node *node(cx *C, ir_kind k, CXCursor c)
         n->flags |= IRF_BADEXT;
         long l = offset_of(C, clang_getCursorLocation(c));
         b = e = l < 0 ? 0 : l;
+        if (l < 0 && C->fn && included_at(C, c, n))
+            b = e = n->b;
     }
+    else if (e == b || k >= IR_AWAIT || k == IR_RETURN || k == IR_EXPR_STMT)
+        e = macro_end(C, (unsigned)b, (unsigned)e);
     n->b = (unsigned)b;
     n->e = (unsigned)e;
     ir_linecol(C->u, n->b, &n->line, &n->col);
@@ -556,7 +576,7 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
         if (n->b + 5 > u->len || strncmp(u->src + n->b, "await", 5) != 0 || is_ident(u->src[n->b + 5]) ||
             (op->flags & IRF_BADEXT) || lp >= u->len || u->src[lp] != '(' || skip_ws(u, lp + 1) != op->b ||
             rp >= u->len || u->src[rp] != ')')
-            a->badctx = "a macro";
+            a->badctx = included_at(C, c, n) ? "a file #included into a function" : "a macro";
         else {
             n->e = rp + 1;
             n->flags &= ~(unsigned)IRF_BADEXT;
@@ -851,6 +871,573 @@ static void conv_function(cx *C, CXCursor c)
     *(ir_func **)ir_push(&u->funcs, &u->nfuncs, &u->capfuncs, sizeof f) = f;
 }
 
+/* ---- macros: see macro.h and docs/translation.md, "Macros" ----------- */
+
+typedef struct mrec { /* a #define the preprocessor saw */
+    CXCursor c;
+    const char *name;
+    int seq;
+    mdef *def;        /* its tokens, read when first needed */
+    int read;
+    long undef;       /* where an #undef ends it: 1 + offset in the main file, 0 in its own
+                         header, -1 nowhere, -2 not looked for yet */
+} mrec;
+
+typedef struct xrec { /* a macro expansion in the main file */
+    CXCursor c;
+    const char *name;
+    unsigned b, e;
+    int seq;
+} xrec;
+
+static void note_definition(cx *C, CXCursor c)
+{
+    mrec *r = ir_push(&C->defs, &C->ndefs, &C->capdefs, sizeof *r);
+    r->c = c;
+    r->name = str(C, clang_getCursorSpelling(c));
+    r->seq = C->seq++;
+    r->undef = -2;
+}
+
+static void note_expansion(cx *C, CXCursor c)
+{
+    CXSourceRange ext = clang_getCursorExtent(c);
+    long b = offset_of(C, clang_getRangeStart(ext)), e = offset_of(C, clang_getRangeEnd(ext));
+    int seq = C->seq++;
+    if (b < 0 || e < b)
+        return;
+    xrec *x = ir_push(&C->xps, &C->nxps, &C->capxps, sizeof *x);
+    x->c = c;
+    x->name = str(C, clang_getCursorSpelling(c));
+    x->b = (unsigned)b;
+    x->e = (unsigned)e;
+    x->seq = seq;
+}
+
+/* Before the IR: every #define and every expansion in the main file, and
+ * the #include lines of the main file. */
+static enum CXChildVisitResult premacro(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    cx *C = d;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_MacroExpansion)
+        note_expansion(C, c);
+    else if (k == CXCursor_MacroDefinition)
+        note_definition(C, c);
+    else if (k == CXCursor_InclusionDirective && offset_of(C, clang_getCursorLocation(c)) >= 0) {
+        struct incl *i = ir_push(&C->incls, &C->nincls, &C->capincls, sizeof *i);
+        i->file = clang_getIncludedFile(c);
+        i->off = (unsigned)offset_of(C, clang_getCursorLocation(c));
+    }
+    return CXChildVisit_Continue;
+}
+
+/* Is cursor c written in another file than the main one?  Then n goes to
+ * the #include line that brought it, or to the start of the function. */
+static int included_at(cx *C, CXCursor c, ir_node *n)
+{
+    CXFile f = NULL;
+    clang_getFileLocation(clang_getCursorLocation(c), &f, NULL, NULL, NULL);
+    if (!f || clang_File_isEqual(f, C->main))
+        return 0;
+    n->b = n->e = C->fn->b;
+    for (int i = 0; i < C->nincls; i++)
+        if (C->incls[i].file && clang_File_isEqual(C->incls[i].file, f) && C->incls[i].off >= C->fn->b)
+            n->b = n->e = C->incls[i].off;
+    ir_linecol(C->u, n->b, &n->line, &n->col);
+    return 1;
+}
+
+/* An extent that ends in the text of a macro (other than await) ends where
+ * libclang puts the invocation's start: move it to the invocation's end
+ * (a name such as `#define stdout stdout` stays a macro after expansion). */
+static unsigned macro_end(cx *C, unsigned b, unsigned e)
+{
+    int lo = 0, hi = C->nxps;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (C->xps[mid].b < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < C->nxps && C->xps[lo].b == e && C->xps[lo].e > e && e >= b && strcmp(C->xps[lo].name, "await"))
+        return C->xps[lo].e;
+    return e;
+}
+
+static cx *sort_cx; /* qsort has no context argument */
+static int by_name(const void *a, const void *b)
+{
+    const mrec *x = &sort_cx->defs[*(const int *)a], *y = &sort_cx->defs[*(const int *)b];
+    int c = strcmp(x->name, y->name);
+    return c ? c : x->seq - y->seq;
+}
+
+/* A token of libclang as one of macro.c's; *end is where it ends. */
+static mtok to_mtok(cx *C, CXToken tk, unsigned prev_end, unsigned *end)
+{
+    mtok m;
+    memset(&m, 0, sizeof m);
+    CXString sp = clang_getTokenSpelling(C->tu, tk);
+    const char *t = clang_getCString(sp);
+    m.s = ir_strdup(C->u, t);
+    m.len = (int)strlen(m.s);
+    clang_disposeString(sp);
+    CXTokenKind k = clang_getTokenKind(tk);
+    m.ident = k == CXToken_Identifier || k == CXToken_Keyword;
+    m.literal = k == CXToken_Literal && (strchr(m.s, '"') || strchr(m.s, '\''));
+    CXSourceRange r = clang_getTokenExtent(C->tu, tk);
+    unsigned b = 0, e = 0;
+    clang_getFileLocation(clang_getRangeStart(r), NULL, NULL, NULL, &b);
+    clang_getFileLocation(clang_getRangeEnd(r), NULL, NULL, NULL, &e);
+    m.space = b > prev_end;
+    m.origin = b;
+    *end = e;
+    return m;
+}
+
+/* Offset of the first `#undef name` in text[from, to), or -1. */
+static long undef_in(const char *text, size_t to, size_t from, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t p = from; p < to; p++) {
+        if (text[p] != '#')
+            continue;
+        size_t q = p;
+        while (q > 0 && (text[q - 1] == ' ' || text[q - 1] == '\t'))
+            q--;
+        if (q > 0 && text[q - 1] != '\n')
+            continue;
+        q = p + 1;
+        while (q < to && (text[q] == ' ' || text[q] == '\t'))
+            q++;
+        if (q + 5 > to || strncmp(text + q, "undef", 5))
+            continue;
+        q += 5;
+        while (q < to && (text[q] == ' ' || text[q] == '\t'))
+            q++;
+        if (q + n <= to && !strncmp(text + q, name, n) && (q + n == to || !is_ident(text[q + n])))
+            return (long)p;
+    }
+    return -1;
+}
+
+static mdef *read_def(cx *C, mrec *r)
+{
+    if (r->read)
+        return r->def;
+    r->read = 1;
+    CXToken *t = NULL;
+    unsigned n = 0;
+    CXSourceRange ext = clang_getCursorExtent(r->c);
+    clang_tokenize(C->tu, ext, &t, &n);
+    unsigned all = n, stop = 0; /* libclang may return a token past the extent */
+    clang_getFileLocation(clang_getRangeEnd(ext), NULL, NULL, NULL, &stop);
+    while (n > 1) {
+        unsigned tb = 0;
+        clang_getFileLocation(clang_getRangeStart(clang_getTokenExtent(C->tu, t[n - 1])), NULL, NULL, NULL, &tb);
+        if (tb < stop)
+            break;
+        n--;
+    }
+    mdef *d = ir_alloc(C->u, sizeof *d);
+    d->name = r->name;
+    d->fnlike = clang_Cursor_isMacroFunctionLike(r->c);
+    d->params = ir_alloc(C->u, sizeof *d->params * (size_t)(n + 1));
+    d->body = ir_alloc(C->u, sizeof *d->body * (size_t)(n + 1));
+    unsigned i = 1, end = 0;
+    mtok tk;
+    if (n)
+        to_mtok(C, t[0], 0, &end);
+    if (d->fnlike) {
+        for (i = 2; i < n; i++) {
+            tk = to_mtok(C, t[i], end, &end);
+            if (tk.len == 1 && tk.s[0] == ')') {
+                i++;
+                break;
+            }
+            if (!strcmp(tk.s, "...")) {
+                d->variadic = 1; /* (a, ...) or GNU's (a, rest...) */
+                CXTokenKind pk = clang_getTokenKind(t[i - 1]);
+                if (pk != CXToken_Identifier && pk != CXToken_Keyword)
+                    d->params[d->nparams++] = "__VA_ARGS__";
+            } else if (tk.ident)
+                d->params[d->nparams++] = tk.s;
+        }
+    }
+    for (; i < n; i++) {
+        tk = to_mtok(C, t[i], end, &end);
+        tk.origin = 0;
+        d->body[d->nbody++] = tk;
+    }
+    clang_disposeTokens(C->tu, t, all);
+    r->def = d;
+    return d;
+}
+
+/* The definition of `name` at the expansion being expanded (macro.h). */
+static const mdef *lookup_def(void *ctx, const char *name, int len)
+{
+    cx *C = ctx;
+    char key[256];
+    if (len <= 0 || len >= (int)sizeof key || !C->ndefs)
+        return NULL;
+    memcpy(key, name, (size_t)len);
+    key[len] = 0;
+    int lo = 0, hi = C->ndefs; /* first index with name >= key */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (strcmp(C->defs[C->byname[mid]].name, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    mrec *best = NULL;
+    for (int i = lo; i < C->ndefs && !strcmp(C->defs[C->byname[i]].name, key); i++)
+        if (C->defs[C->byname[i]].seq < C->cur_seq)
+            best = &C->defs[C->byname[i]];
+    if (!best)
+        return NULL;
+    /* the preprocessing record has no #undef: one after the definition in
+     * its own file, or in the main file before the use, ends it (an #undef
+     * in a third header is not seen; docs/translation.md) */
+    if (best->undef == -2) {
+        CXFile f = NULL;
+        unsigned off = 0;
+        clang_getFileLocation(clang_getCursorLocation(best->c), &f, NULL, NULL, &off);
+        size_t size = 0;
+        const char *text = f ? clang_getFileContents(C->tu, f, &size) : NULL;
+        long at = -1;
+        if (f && clang_File_isEqual(f, C->main))
+            at = undef_in(text, size, off, key);
+        else if (text && undef_in(text, size, off, key) >= 0)
+            best->undef = 0;
+        else { /* in the main file after the header was included */
+            unsigned from = 0;
+            for (int i = 0; i < C->nxps && C->xps[i].seq < best->seq; i++)
+                from = C->xps[i].e;
+            at = undef_in(C->u->src, C->u->len, from, key);
+        }
+        if (best->undef == -2)
+            best->undef = at < 0 ? -1 : at + 1;
+    }
+    if (best->undef == 0 || (best->undef > 0 && (unsigned long)(best->undef - 1) < C->cur_at))
+        return NULL;
+    return read_def(C, best);
+}
+
+/* An invocation dcc replaces by its expansion, in the user's text. */
+typedef struct xsel {
+    unsigned ob, oe;
+    char *text; size_t len, cap;
+    unsigned *rel, *torig; int ntok, caprel, capor; /* token offsets in text, in the user's text */
+} xsel;
+
+typedef struct xstate {
+    char *orig; size_t olen;  /* the user's text */
+    xsel *sel; int nsel, capsel;
+    ir_edit *edits; int nedits; /* of the text parsed in this pass */
+} xstate;
+
+static void xput(xsel *s, const char *p, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *q = realloc(s->text, cap);
+        if (!q) {
+            fputs("dcc: error: out of memory\n", stderr);
+            exit(2);
+        }
+        s->text = q;
+        s->cap = cap;
+    }
+    memcpy(s->text + s->len, p, n);
+    s->len += n;
+    s->text[s->len] = 0;
+}
+
+/* Would text ending in x followed by text starting with y, without a
+ * space, lex differently from two tokens? */
+static int glue(char x, char y)
+{
+    if ((is_ident(x) || x == '.') && (is_ident(y) || y == '.'))
+        return 1;
+    return x && y && strchr("+-*/%<>=!&|^.#:", x) && strchr("+-*/%<>=!&|^.#:", y);
+}
+
+/* The expansion as text: arguments' tokens stay on their lines, the rest
+ * goes on the line the text reached, and it spans as many lines as the
+ * invocation did, so every later line keeps its number. */
+static void render(cx *C, xsel *s, const mtok *t, int n, unsigned b, unsigned e)
+{
+    unsigned line, eline, tl;
+    ir_origin(C->u, b, &line, NULL);
+    ir_origin(C->u, e > b ? e - 1 : b, &eline, NULL);
+    for (int i = 0; i < n; i++) {
+        ir_origin(C->u, t[i].origin, &tl, NULL);
+        if (tl > line && tl <= eline) {
+            while (line < tl) {
+                xput(s, "\n", 1);
+                line++;
+            }
+        } else if (i ? t[i].space || glue(t[i - 1].s[t[i - 1].len - 1], t[i].s[0])
+                     : b > 0 && glue(C->u->src[b - 1], t[i].s[0]))
+            xput(s, " ", 1);
+        int nr = s->ntok;
+        unsigned *r = ir_push(&s->rel, &nr, &s->caprel, sizeof *r);
+        *r = (unsigned)s->len;
+        unsigned *o = ir_push(&s->torig, &s->ntok, &s->capor, sizeof *o);
+        *o = ir_origin_offset(C->u, t[i].origin);
+        xput(s, t[i].s, (size_t)t[i].len);
+    }
+    if (n && e < C->u->len && glue(t[n - 1].s[t[n - 1].len - 1], C->u->src[e]))
+        xput(s, " ", 1);
+    while (line < eline) {
+        xput(s, "\n", 1);
+        line++;
+    }
+}
+
+/* The tokens of the main file in [b, e). */
+static int invocation_tokens(cx *C, unsigned b, unsigned e, mtok **in)
+{
+    CXToken *t = NULL;
+    unsigned nt = 0, end = b;
+    CXSourceRange r = clang_getRange(clang_getLocationForOffset(C->tu, C->main, b),
+                                     clang_getLocationForOffset(C->tu, C->main, e));
+    clang_tokenize(C->tu, r, &t, &nt);
+    *in = ir_alloc(C->u, sizeof **in * (size_t)(nt + 1));
+    int n = 0;
+    for (unsigned j = 0; j < nt; j++) {
+        unsigned e2;
+        if (clang_getTokenKind(t[j]) == CXToken_Comment)
+            continue;
+        mtok m = to_mtok(C, t[j], end, &e2);
+        if (m.origin >= e)
+            break;
+        end = e2;
+        (*in)[n++] = m;
+    }
+    clang_disposeTokens(C->tu, t, nt);
+    return n;
+}
+
+/* The offset after the ')' matching the '(' at p, or 0. */
+static unsigned match_paren(const ir_unit *u, unsigned p)
+{
+    int depth = 0;
+    while (p < u->len) {
+        p = skip_ws(u, p);
+        if (p >= u->len)
+            break;
+        char ch = u->src[p];
+        if (ch == '"' || ch == '\'') {
+            for (p++; p < u->len && u->src[p] != ch; p++)
+                if (u->src[p] == '\\')
+                    p++;
+        } else if (ch == '(')
+            depth++;
+        else if (ch == ')' && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return 0;
+}
+
+/* Where dcc rewrites text in durable bodies: awaiting expressions and
+ * statements, and returns, each up to the first token after it when that
+ * is not its ';' (a macro may supply the ';'). */
+static void regions(cx *C, ir_node *n, unsigned **v, int *nv, int *cap)
+{
+    if (!n)
+        return;
+    int take = n->kind == IR_RETURN || ((n->flags & IRF_AWAIT) && (n->kind >= IR_AWAIT || n->kind == IR_EXPR_STMT ||
+                                                                  n->kind == IR_DECL || n->kind == IR_VAR));
+    if (take) { /* up to the next token only if the ';' is not there */
+        unsigned end = n->e > n->b && C->u->src[n->e - 1] == ';' ? n->e : skip_ws(C->u, n->e);
+        *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->b;
+        *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = end;
+    }
+    if (n->kind == IR_FOR && n->for_body >= 0) { /* a header that awaits, with its ';'s */
+        int awaits = 0;
+        for (int i = 0; i < n->nkid; i++)
+            awaits |= i != n->for_body && (n->kid[i]->flags & IRF_AWAIT);
+        if (awaits) {
+            *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->b;
+            *(unsigned *)ir_push(v, nv, cap, sizeof(unsigned)) = n->kid[n->for_body]->b;
+        }
+    }
+    for (int i = 0; i < n->nkid; i++)
+        regions(C, n->kid[i], v, nv, cap);
+}
+
+/* Choose the invocations in durable bodies that dcc must expand (an await,
+ * a return or a continue in their arguments or expansion, a durable
+ * function named there, or a place where dcc rewrites text) and add them to
+ * S.  Returns how many were added, or -1 after an error. */
+static int plan_macros(cx *C, xstate *S)
+{
+    ir_unit *u = C->u;
+    if (!C->nxps)
+        return 0;
+    sort_cx = C;
+    C->byname = ir_alloc(u, sizeof(int) * (size_t)(C->ndefs + 1));
+    for (int i = 0; i < C->ndefs; i++)
+        C->byname[i] = i;
+    qsort(C->byname, (size_t)C->ndefs, sizeof(int), by_name);
+    unsigned *rg = NULL;
+    int nrg = 0, caprg = 0, added = 0, errors = 0;
+    for (int i = 0; i < u->nfuncs; i++)
+        if (u->funcs[i]->self->kind == CALLEE_DURABLE)
+            regions(C, u->funcs[i]->body, &rg, &nrg, &caprg);
+    unsigned last_end = 0;
+    for (int k = 0; k < C->nxps; k++) {
+        xrec *x = &C->xps[k];
+        if (!strcmp(x->name, "await") || x->b < last_end)
+            continue;
+        ir_func *f = NULL;
+        for (int i = 0; i < u->nfuncs && !f; i++) /* a macro that overlaps a durable definition */
+            if (u->funcs[i]->self->kind == CALLEE_DURABLE && x->b < u->funcs[i]->e && x->e > u->funcs[i]->b)
+                f = u->funcs[i];
+        if (!f)
+            continue;
+        int inside = 0;
+        for (int i = 0; i < S->nedits && !inside; i++)
+            inside = x->b < S->edits[i].e && x->e > S->edits[i].b;
+        if (inside)
+            continue;
+        /* the invocation's tokens, and its expansion; an expansion that ends
+         * in a function-like macro's name takes the arguments after it */
+        unsigned xe = x->e;
+        mtok *in = NULL, *out = NULL;
+        int n, no;
+        C->cur_seq = x->seq;
+        C->cur_at = x->b;
+        mexp X = {u, lookup_def, C, x->name, x->b, 1, lookup_def(C, "__STRICT_ANSI__", 15) != NULL};
+        for (int tries = 0;; tries++) {
+            n = invocation_tokens(C, x->b, xe, &in);
+            no = macro_expand(&X, in, n, &out);
+            const mdef *d = no > 0 && out[no - 1].ident && !macro_painted(&out[no - 1])
+                                ? lookup_def(C, out[no - 1].s, out[no - 1].len)
+                                : NULL;
+            unsigned p = skip_ws(u, xe), q = 0;
+            if (d && d->fnlike && p < u->len && u->src[p] == '(' && tries < 8)
+                q = match_paren(u, p);
+            if (!q)
+                break;
+            xe = q;
+        }
+        last_end = xe;
+        int need = macro_has(in, n, "await") || macro_has(in, n, "return") || macro_has(in, n, "continue");
+        for (int j = 0; j + 1 < nrg && !need; j += 2)
+            need = x->b >= rg[j] && x->b <= rg[j + 1];
+        if (no >= 0 && !need) {
+            need = macro_has(out, no, "await") || macro_has(out, no, "return") || macro_has(out, no, "continue");
+            for (int j = 0; j < no && !need; j++)
+                for (int c = 0; c < u->ncallees && !need; c++)
+                    need = out[j].ident && u->callees[c]->kind == CALLEE_DURABLE &&
+                           (size_t)out[j].len == strlen(u->callees[c]->name) &&
+                           !memcmp(out[j].s, u->callees[c]->name, (size_t)out[j].len);
+        }
+        if (!need)
+            continue;
+        for (unsigned p = x->b; p < xe; p++)
+            if (u->src[p] == '\n' && u->src[skip_ws(u, p + 1)] == '#') {
+                diag_error(u, x->b, "a preprocessing directive inside the invocation of macro '%s'", x->name);
+                errors++;
+                no = -2;
+                break;
+            }
+        if (no == -1) { /* again, saying why */
+            X.quiet = 0;
+            macro_expand(&X, in, n, &out);
+            errors++;
+        }
+        if (no < 0)
+            continue;
+        xsel *s = ir_push(&S->sel, &S->nsel, &S->capsel, sizeof *s);
+        s->ob = ir_origin_offset(u, x->b);
+        s->oe = ir_origin_offset(u, xe);
+        render(C, s, out, no, x->b, xe);
+        added++;
+    }
+    free(rg);
+    return errors ? -1 : added;
+}
+
+static int by_ob(const void *a, const void *b)
+{
+    const xsel *x = a, *y = b;
+    return x->ob < y->ob ? -1 : x->ob > y->ob;
+}
+
+/* The user's text with S's invocations replaced; S->edits describes it. */
+static char *expanded_text(xstate *S, size_t *len)
+{
+    qsort(S->sel, (size_t)S->nsel, sizeof *S->sel, by_ob);
+    xsel all;
+    memset(&all, 0, sizeof all);
+    for (int i = 0; i < S->nedits; i++) {
+        free(S->edits[i].tok);
+        free(S->edits[i].torig);
+    }
+    free(S->edits);
+    S->edits = calloc((size_t)S->nsel + 1, sizeof *S->edits);
+    S->nedits = S->nsel;
+    size_t p = 0;
+    for (int i = 0; i < S->nsel; i++) {
+        xsel *s = &S->sel[i];
+        ir_edit *ed = &S->edits[i];
+        xput(&all, S->orig + p, s->ob - p);
+        ed->b = (unsigned)all.len;
+        ed->ob = s->ob;
+        ed->oe = s->oe;
+        ed->ntok = s->ntok;
+        ed->tok = calloc((size_t)s->ntok + 1, sizeof *ed->tok);
+        ed->torig = calloc((size_t)s->ntok + 1, sizeof *ed->torig);
+        for (int k = 0; k < s->ntok; k++) {
+            ed->tok[k] = ed->b + s->rel[k];
+            ed->torig[k] = s->torig[k];
+        }
+        xput(&all, s->text ? s->text : "", s->len);
+        ed->e = (unsigned)all.len;
+        p = s->oe;
+    }
+    xput(&all, S->orig + p, S->olen - p);
+    *len = all.len;
+    return all.text;
+}
+
+/* Give u (reset for this pass) the map back to the user's text. */
+static void set_origin(ir_unit *u, const xstate *S)
+{
+    if (!S->nedits)
+        return;
+    u->nolines = 1;
+    for (size_t i = 0; i < S->olen; i++)
+        u->nolines += S->orig[i] == '\n';
+    u->olines = ir_alloc(u, sizeof *u->olines * u->nolines);
+    unsigned n = 0;
+    for (size_t i = 0; i <= S->olen; i++)
+        if (i == 0 || S->orig[i - 1] == '\n')
+            u->olines[n++] = (unsigned)i;
+    u->edits = ir_alloc(u, sizeof *u->edits * (size_t)S->nedits);
+    u->nedits = S->nedits;
+    for (int i = 0; i < S->nedits; i++) {
+        u->edits[i] = S->edits[i];
+        u->edits[i].tok = ir_alloc(u, sizeof(unsigned) * (size_t)(S->edits[i].ntok + 1));
+        u->edits[i].torig = ir_alloc(u, sizeof(unsigned) * (size_t)(S->edits[i].ntok + 1));
+        if (S->edits[i].ntok) {
+            memcpy(u->edits[i].tok, S->edits[i].tok, sizeof(unsigned) * (size_t)S->edits[i].ntok);
+            memcpy(u->edits[i].torig, S->edits[i].torig, sizeof(unsigned) * (size_t)S->edits[i].ntok);
+        }
+    }
+}
+
 static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
@@ -865,6 +1452,8 @@ static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData d)
         clang_disposeString(s);
         return CXChildVisit_Continue;
     }
+    if (k == CXCursor_MacroDefinition)
+        return CXChildVisit_Continue;
     if (offset_of(C, clang_getCursorLocation(c)) < 0)
         return CXChildVisit_Continue;
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c))
@@ -963,7 +1552,8 @@ static void awaitable_args(cx *C, ir_node *n)
         awaitable_args(C, n->kid[i]);
 }
 
-int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
+static int parse_once(ir_unit *u, const char *path, const char *const *args, int nargs, xstate *S,
+                      const char *etext, size_t elen, int *more)
 {
     const char **argv = calloc((size_t)nargs + 8, sizeof *argv);
     if (!argv)
@@ -981,7 +1571,8 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
 #endif
     CXIndex idx = clang_createIndex(0, 0);
     CXTranslationUnit tu = NULL;
-    enum CXErrorCode err = clang_parseTranslationUnit2(idx, path, argv, n, NULL, 0,
+    struct CXUnsavedFile uf = {path, etext, (unsigned long)elen}; /* the text with macros expanded */
+    enum CXErrorCode err = clang_parseTranslationUnit2(idx, path, argv, n, etext ? &uf : NULL, etext ? 1 : 0,
                                                        CXTranslationUnit_DetailedPreprocessingRecord, &tu);
     free(argv);
     if (err != CXError_Success || !tu) {
@@ -1005,6 +1596,16 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
     u->path = ir_strdup(u, path);
     u->src = ir_strndup(u, text, size);
     u->len = (unsigned)size;
+    if (!S->orig) {
+        S->orig = malloc(size + 1);
+        if (!S->orig) {
+            rc = DCC_EINTERNAL;
+            goto out;
+        }
+        memcpy(S->orig, text, size);
+        S->olen = size;
+    }
+    set_origin(u, S);
     u->nlines = 1;
     for (unsigned i = 0; i < u->len; i++)
         u->nlines += u->src[i] == '\n';
@@ -1017,6 +1618,7 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
     for (unsigned i = 0; i <= u->len; i++)
         if (i == 0 || u->src[i - 1] == '\n')
             u->lines[u->nlines++] = i;
+    clang_visitChildren(clang_getTranslationUnitCursor(tu), premacro, &C);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top, &C);
     unsigned nd = clang_getNumDiagnostics(tu);
     for (unsigned i = 0; i < nd; i++) {
@@ -1027,9 +1629,15 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
         clang_getFileLocation(clang_getDiagnosticLocation(dg), &f, NULL, NULL, &off);
         if (sev >= CXDiagnostic_Error && f) {
             if (!(clang_File_isEqual(f, C.main) && host_call_error(&C, dg, off))) {
-                CXString s = clang_formatDiagnostic(dg, clang_defaultDiagnosticDisplayOptions());
-                fprintf(stderr, "%s\n", clang_getCString(s));
-                clang_disposeString(s);
+                if (u->nedits && clang_File_isEqual(f, C.main)) { /* where the user wrote it */
+                    CXString s = clang_getDiagnosticSpelling(dg);
+                    diag_error(u, off, "%s", clang_getCString(s));
+                    clang_disposeString(s);
+                } else {
+                    CXString s = clang_formatDiagnostic(dg, clang_defaultDiagnosticDisplayOptions());
+                    fprintf(stderr, "%s\n", clang_getCString(s));
+                    clang_disposeString(s);
+                }
                 rc = DCC_EUSER;
             }
         }
@@ -1037,10 +1645,58 @@ int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
     }
     for (int i = 0; i < u->nfuncs; i++)
         awaitable_args(&C, u->funcs[i]->body);
+    if (rc == DCC_OK) {
+        int r = plan_macros(&C, S);
+        if (r < 0)
+            rc = DCC_EUSER;
+        *more = r > 0;
+    }
 out:
     free(C.vars.v);
     free(C.callees.v);
+    free(C.defs);
+    free(C.xps);
+    free(C.incls);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(idx);
+    return rc;
+}
+
+int cx_parse(ir_unit *u, const char *path, const char *const *args, int nargs)
+{
+    xstate S;
+    memset(&S, 0, sizeof S);
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    for (int pass = 1;; pass++) {
+        int more = 0;
+        rc = parse_once(u, path, args, nargs, &S, text, len, &more);
+        if (rc != DCC_OK || !more)
+            break;
+        if (pass == 8) { /* each pass expands what the last one could not see */
+            fprintf(stderr, "%s: internal error: the macros of its durable functions still change after %d "
+                            "expansions\n", path, pass);
+            rc = DCC_EINTERNAL;
+            break;
+        }
+        free(text);
+        text = expanded_text(&S, &len);
+        ir_unit_free(u);
+        memset(u, 0, sizeof *u);
+    }
+    free(text);
+    free(S.orig);
+    for (int i = 0; i < S.nsel; i++) {
+        free(S.sel[i].text);
+        free(S.sel[i].rel);
+        free(S.sel[i].torig);
+    }
+    free(S.sel);
+    for (int i = 0; i < S.nedits; i++) {
+        free(S.edits[i].tok);
+        free(S.edits[i].torig);
+    }
+    free(S.edits);
     return rc;
 }

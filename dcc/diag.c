@@ -12,7 +12,7 @@ static int nerrors;
 static void report(const ir_unit *u, unsigned off, const char *what, const char *fmt, va_list ap)
 {
     unsigned line, col;
-    ir_linecol(u, off, &line, &col);
+    ir_origin(u, off, &line, &col);
     fprintf(stderr, "%s:%u:%u: %s: ", u->path, line, col, what);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

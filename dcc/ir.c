@@ -122,6 +122,46 @@ void ir_linecol(const ir_unit *u, unsigned off, unsigned *line, unsigned *col)
         *col = off - (u->nlines ? u->lines[lo] : 0) + 1;
 }
 
+unsigned ir_origin_offset(const ir_unit *u, unsigned off)
+{
+    unsigned delta_from = 0, delta_to = 0; /* off - delta_from + delta_to */
+    for (int i = 0; i < u->nedits; i++) {
+        const ir_edit *ed = &u->edits[i];
+        if (off < ed->b)
+            break;
+        if (off < ed->e) {
+            unsigned o = ed->ob;
+            for (int k = 0; k < ed->ntok && ed->tok[k] <= off; k++)
+                o = ed->torig[k];
+            return o;
+        }
+        delta_from = ed->e;
+        delta_to = ed->oe;
+    }
+    return off - delta_from + delta_to;
+}
+
+void ir_origin(const ir_unit *u, unsigned off, unsigned *line, unsigned *col)
+{
+    if (!u->nedits || !u->olines) {
+        ir_linecol(u, off, line, col);
+        return;
+    }
+    unsigned o = ir_origin_offset(u, off);
+    unsigned lo = 0, hi = u->nolines;
+    while (hi - lo > 1) {
+        unsigned mid = (lo + hi) / 2;
+        if (u->olines[mid] <= o)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (line)
+        *line = lo + 1;
+    if (col)
+        *col = o - u->olines[lo] + 1;
+}
+
 int ir_add_var(ir_unit *u, ir_func *f, const char *name, ir_type *t, unsigned off)
 {
     ir_var *v = ir_push(&f->vars, &f->nvars, &f->capvars, sizeof *v);

@@ -4,7 +4,8 @@
  * cx.c builds it from libclang (and is the only file that sees a CXCursor);
  * find.c checks and classifies it; lower.c rewrites durable bodies using it;
  * live.c and emit.c never look back at libclang.  Every node keeps its byte
- * range in the main file, so emission can copy the user's text verbatim.
+ * range in u->src (the main file, with the macro invocations dcc expands
+ * replaced: see ir_edit), so emission can copy the user's text verbatim.
  *
  * It is not a full C AST: only what translation needs (statements, the
  * expression structure around awaits, references to locals, calls).
@@ -155,6 +156,16 @@ typedef struct ir_hostcall {
     ir_callee *callee;
 } ir_hostcall;
 
+/* Text dcc replaced before the parse of u->src: a macro invocation in a
+ * durable body, by its expansion (cx.c, macro.c).  Diagnostics map
+ * offsets in it back to the user's text through ir_origin. */
+typedef struct ir_edit {
+    unsigned b, e;        /* the expansion in u->src */
+    unsigned ob, oe;      /* the invocation in the user's text */
+    unsigned *tok, *torig; int ntok; /* each token's offset in u->src, and
+                                        in the user's text */
+} ir_edit;
+
 typedef struct ir_unit {
     const char *path;
     const char *src; unsigned len;
@@ -163,6 +174,8 @@ typedef struct ir_unit {
     ir_callee **callees; int ncallees, capcallees;
     ir_hostcall *hosts; int nhosts, caphosts;
     unsigned *await_marks; int nmarks, capmarks; /* every `await` expansion */
+    ir_edit *edits; int nedits;        /* sorted; none if no macro was expanded */
+    unsigned *olines; unsigned nolines;/* line starts of the user's text then */
     struct arena *arena;
 } ir_unit;
 
@@ -180,6 +193,10 @@ void *ir_push(void *arr_ptr, int *n, int *cap, size_t sz);
 void ir_unit_free(ir_unit *u);
 /* Line and column (1-based) of byte offset `off` in the main file. */
 void ir_linecol(const ir_unit *u, unsigned off, unsigned *line, unsigned *col);
+/* The same in the user's own text (through u->edits): for diagnostics. */
+void ir_origin(const ir_unit *u, unsigned off, unsigned *line, unsigned *col);
+/* The offset in the user's own text of offset `off` of u->src. */
+unsigned ir_origin_offset(const ir_unit *u, unsigned off);
 int ir_add_var(ir_unit *u, ir_func *f, const char *name, ir_type *t, unsigned off);
 /* n without its parentheses and implicit conversions (same-range wrappers). */
 ir_node *ir_strip(ir_node *n);

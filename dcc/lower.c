@@ -976,7 +976,7 @@ static void ls_return(lw *L, ir_node *s)
     ob *o = L->o;
     ob_src(o, s->b);
     if (!written_as(L, s, "return")) {
-        diag_error(L->u, s->b, "return inside a macro in a durable function cannot be translated");
+        diag_error(L->u, s->b, "return inside a macro or an #included file in a durable function cannot be translated");
         diag_note(L->u, s->b, "dcc rewrites every return of a durable function; write it out");
         L->errors++;
         return;
@@ -1122,7 +1122,7 @@ static void ls(lw *L, ir_node *s)
         if (t) {
             cfg_edge(L->g, L->cur, t->cont);
             if (t->label && !written_as(L, s, "continue")) {
-                diag_error(L->u, s->b, "continue inside a macro in a loop whose condition awaits");
+                diag_error(L->u, s->b, "continue inside a macro or an #included file in a loop whose condition awaits");
                 diag_note(L->u, s->b, "dcc redirects such continues to the moved condition; write it out");
                 L->errors++;
             } else if (t->label) {

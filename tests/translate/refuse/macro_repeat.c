@@ -1,4 +1,4 @@
-/* expect: 9:16: error: await inside a macro */
+/* expect: 9:16: error: macro 'MAX' evaluates its argument 'a', which awaits, 2 times */
 #include <durable.h>
 
 int step(int x);
