@@ -341,6 +341,8 @@ static const char *byte_order(void)
 
 /* Inspect an existing file through a read-only connection.  Sets *fresh when
  * it is an SQLite database with nothing in it (ours to initialise). */
+static int columns_conform(sqlite3 *file);
+
 static int inspect(const char *path, int busy_timeout_ms, int *fresh)
 {
     /* Without a -wal beside it, the file is complete on its own: open it as
@@ -411,6 +413,8 @@ static int inspect(const char *path, int busy_timeout_ms, int *fresh)
                 sqlite3_finalize(st);
             }
         }
+        if (rc == DURABLE_OK)
+            rc = columns_conform(db);
     }
     sqlite3_close(db);
     return rc;
@@ -466,6 +470,42 @@ static int has_column(sqlite3 *db, const char *table, const char *column, int *y
     *yes = src == SQLITE_ROW;
     sqlite3_finalize(st);
     return src == SQLITE_ROW || src == SQLITE_DONE ? DURABLE_OK : map_rc(src);
+}
+
+/* Does the file (on a read-only connection) have every column of our schema,
+ * but those added_columns may add?  A file whose tables differ is refused
+ * (DURABLE_ECORRUPT) before anything is written to it: no statement of the
+ * store could run on it.  The reference is schema_sql itself, created in
+ * memory, so the check never lags the schema. */
+static int columns_conform(sqlite3 *file)
+{
+    sqlite3 *mem = NULL;
+    int rc = map_rc(sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL));
+    if (rc == DURABLE_OK)
+        rc = exec(mem, schema_sql);
+    sqlite3_stmt *st = NULL;
+    if (rc == DURABLE_OK)
+        rc = map_rc(sqlite3_prepare_v2(mem,
+                                       "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p"
+                                       " WHERE m.type = 'table'",
+                                       -1, &st, NULL));
+    int src;
+    while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *table = (const char *)sqlite3_column_text(st, 0), *column = (const char *)sqlite3_column_text(st, 1);
+        int added = 0, yes = 0;
+        for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++)
+            added |= strcmp(added_columns[i][0], table) == 0 && strcmp(added_columns[i][1], column) == 0;
+        if (added)
+            continue;
+        rc = has_column(file, table, column, &yes);
+        if (rc == DURABLE_OK && !yes)
+            rc = DURABLE_ECORRUPT;
+    }
+    if (rc == DURABLE_OK && src != SQLITE_DONE)
+        rc = map_rc(src);
+    sqlite3_finalize(st);
+    sqlite3_close(mem);
+    return rc;
 }
 
 static int add_missing_columns(sqlite3 *db)
