@@ -38,6 +38,7 @@ enum {
 typedef enum ir_tkind {
     IRT_VOID, IRT_INT, IRT_UINT, IRT_FLOAT, IRT_BOOL, IRT_CHAR, IRT_STRING,
     IRT_STRUCT,
+    IRT_PTR, /* any other data pointer: saved as where it points */
     IRT_BAD /* not persistable: see ir_type.why */
 } ir_tkind;
 
@@ -71,7 +72,9 @@ struct ir_node {
     unsigned line, col;   /* of b */
     unsigned flags;
     ir_node **kid; int nkid;
-    char op[4];           /* IR_BINARY, IR_UNARY: the operator ("&&", "&") */
+    char op[4];           /* IR_BINARY, IR_UNARY: the operator ("&&", "&");
+                             IR_EXPR: "[" subscript, "." or "->" member,
+                             "\"" string literal, "" anything else */
     int var;              /* IR_REF, IR_VAR: index in ir_func.vars, or -1 */
     int await;            /* IR_AWAIT: index in ir_func.awaits */
     struct ir_callee *callee; /* IR_CALL: direct callee, or NULL; IR_REF to a function */
@@ -111,6 +114,9 @@ typedef struct ir_var {
     int is_param, is_temp;
     int escapes;        /* its address is stored where dcc cannot follow */
     int in_frame;       /* live across some await */
+    int pinned;         /* its address is taken: it lives in the frame (lower.c) */
+    const char *from;   /* a pointer: the callee whose result it was given, or NULL */
+    unsigned from_off;
 } ir_var;
 
 typedef enum { AWAIT_STEP = 1, AWAIT_CHILD, AWAIT_RUNTIME } ir_await_kind;
@@ -140,6 +146,7 @@ typedef struct ir_func {
     ir_var *vars; int nvars, capvars;
     ir_await *awaits; int nawaits, capawaits;
     struct cfg *cfg;    /* built by lower.c */
+    const char **lits; int nlits, caplits; /* string literals moved to file scope (lower.c) */
     int cfg_entry, cfg_exit;
 } ir_func;
 
@@ -150,6 +157,20 @@ typedef struct ir_hostcall {
     ir_callee *callee;
 } ir_hostcall;
 
+/* A file-scope object defined in the main file: a saved pointer into it is
+ * kept by name (docs/semantics.md G17). */
+typedef struct ir_global {
+    const char *name;
+    int is_static;
+} ir_global;
+
+/* A rewrite of user text [b, e) (b == e: an insertion), applied by out.c
+ * wherever the text is copied. */
+typedef struct ir_subst {
+    unsigned b, e;
+    const char *text;
+} ir_subst;
+
 typedef struct ir_unit {
     const char *path;
     const char *src; unsigned len;
@@ -158,6 +179,8 @@ typedef struct ir_unit {
     ir_callee **callees; int ncallees, capcallees;
     ir_hostcall *hosts; int nhosts, caphosts;
     unsigned *await_marks; int nmarks, capmarks; /* every `await` expansion */
+    ir_global *globals; int nglobals, capglobals;
+    ir_subst *substs; int nsubsts, capsubsts;
     struct arena *arena;
 } ir_unit;
 
