@@ -375,8 +375,8 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     if (frame && frame->p && frame->n) {
         rc = durable__decode_in(fn->fields, fn->nfields, frame->p, frame->n, nf, &strings, &px);
         if (rc == DURABLE_EPOINTER)
-            snprintf(co->rt->why, sizeof co->rt->why, "a saved pointer points into '%s', which this program "
-                     "does not have", px.what);
+            snprintf(co->rt->why, sizeof co->rt->why, "a saved pointer points into '%.120s', which this "
+                     "program does not have", px.what);
     }
     /* a step's char * value is the program's, as the step returned it */
     const durable_await *aw = await_of(fn, co->state);
@@ -667,7 +667,7 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
     int rc = co_new(rt, fn, r, out);
     if (rc == DURABLE_EPOINTER) {
         char full[400];
-        snprintf(full, sizeof full, "frame of '%s': %s", r->function, rt->why);
+        snprintf(full, sizeof full, "frame of '%.120s': %.200s", r->function, rt->why);
         return hold(rt, r, rc, full);
     }
     if (rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER) {
@@ -2188,8 +2188,8 @@ static int issue(durable_co *co, int kind)
     int rc = durable__encode_in(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame, &px);
     if (rc == DURABLE_EPOINTER) {
         char msg[400];
-        snprintf(msg, sizeof msg, "local '%s' at the await at line %u (%s) points outside the coroutine's "
-                 "locals and static storage: it cannot be saved", px.what, aw->line, aw->callee);
+        snprintf(msg, sizeof msg, "local '%.120s' at the await at line %u (%.100s) points outside the "
+                 "coroutine's locals and static storage: it cannot be saved", px.what, aw->line, aw->callee);
         set_fail(co, rc, msg);
     } else if (rc != DURABLE_OK)
         set_fail(co, rc, "frame could not be encoded");

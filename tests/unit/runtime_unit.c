@@ -292,6 +292,72 @@ static void case_codec_every_kind(void)
     done(rt);
 }
 
+/* A frame holding a pointer into a registered static object, saved by name:
+ * when the program no longer has that name the workflow is held with it in
+ * the reason, untouched; a program that has it again resumes it (G17.2). */
+static int ptr_table[4] = {5, 6, 7, 8};
+static durable_symbol ptr_symbols[] = {{"runtime_unit.c:ptr_table", ptr_table, sizeof ptr_table}};
+static durable_symtab ptr_symtab = {ptr_symbols, 1, 0};
+struct ptrs__frame { int *p; };
+static const durable_field ptrs__fields[] = {
+    {"p", "int *", DURABLE_KIND_POINTER, offsetof(struct ptrs__frame, p), sizeof(int *), 1, 0, 0, 0},
+};
+static const durable_field ptrs__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
+static const uint32_t ptrs__s1[] = {0};
+static const durable_await ptrs__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, &ptrs__int, 0, ptrs__s1, 1}};
+
+static int ptrs__step(durable_co *co_, void *frame_)
+{
+    struct ptrs__frame *f = frame_;
+    switch (durable__state(co_)) {
+    case 0: break;
+    case 1: goto aw1_;
+    default: return durable__bad_state(co_);
+    }
+    f->p = &ptr_table[2];
+aw1_:
+    if (durable__begin(co_, 1))
+        return durable__sleep(co_, 0.05);
+    if (durable__take(co_, NULL, 0))
+        return DURABLE__STOP;
+    int r = *f->p * 10 + (int)(f->p - ptr_table);
+    return durable__return(co_, &r, sizeof r);
+}
+
+static durable_func ptrs__fn = {
+    "ptrs", "runtime_unit.c", ptrs__step, sizeof(struct ptrs__frame), 1, ptrs__fields, 1, NULL, 0, &ptrs__int,
+    ptrs__awaits, 1, 0, 0,
+};
+__attribute__((constructor)) static void ptrs__register(void)
+{
+    durable__register(&ptrs__fn);
+    durable__register_symbols(&ptr_symtab);
+}
+
+static void case_pointer_symbol_gone_held(void)
+{
+    durable_rt *rt = fresh();
+    char unused = 0;
+    CHECK_OK(durable_start(rt, "p", (durable_call){&ptrs__fn, &unused, 1}));
+    CHECK_INT(durable_run(rt), 1); /* it sleeps, its pointer saved as ptr_table+8 */
+    CHECK_OK(durable_close(rt));
+    ptr_symbols[0].name = "runtime_unit.c:renamed"; /* a build without the object */
+    CHECK_OK(durable_open(&rt, db, NULL));
+    CHECK_OK(durable_wait(rt, 1000));
+    CHECK_INT(durable_run(rt), 0);
+    int st = -1;
+    CHECK_OK(durable_status(rt, "p", &st));
+    CHECK_INT(st, DURABLE_HELD);
+    CHECK_OK(durable_close(rt));
+    ptr_symbols[0].name = "runtime_unit.c:ptr_table"; /* the object is back */
+    CHECK_OK(durable_open(&rt, db, NULL));
+    CHECK_INT(durable_run(rt), 0);
+    int r = 0;
+    CHECK_OK(durable_result(rt, "p", &r));
+    CHECK_INT(r, 72);
+    done(rt);
+}
+
 int main(int argc, char **argv)
 {
     static const struct test_case cases[] = {
@@ -302,6 +368,7 @@ int main(int argc, char **argv)
         {"resume_after_close", case_resume_after_close},
         {"codec_every_kind", case_codec_every_kind},
         {"pause_resume", case_pause_resume},
+        {"pointer_symbol_gone_held", case_pointer_symbol_gone_held},
         {NULL, NULL},
     };
     return run_case(cases, argc, argv);
