@@ -113,7 +113,10 @@ DURABLE_API const char *durable_errname(int code);
 
 /* The error of the last await in the running durable function: 0 when it
  * succeeded, else DURABLE_ESTEP, DURABLE_EPERMANENT, DURABLE_ECHILD,
- * DURABLE_ECANCELLED or DURABLE_ETIMEDOUT. */
+ * DURABLE_ECANCELLED, or DURABLE_ETIMEDOUT after a signal wait whose timeout
+ * passed first (its value is then 0).  A failure or cancellation the code
+ * does not look at ends the workflow (failed, cancelled); a timeout does not,
+ * it is an outcome. */
 DURABLE_API int durable_error(void);
 
 /* The id of the running workflow (the coroutine's own id for a child).
@@ -180,9 +183,9 @@ DURABLE_API struct sqlite3 *durable_sqlite(void);
 DURABLE_AWAITABLE DURABLE_API int durable_sleep(double seconds);
 DURABLE_AWAITABLE DURABLE_API int durable_sleep_until(int64_t unix_ms);
 /* Wait for signal `name`: 1 when one arrives (its payload is then in
- * durable_signal_data), 0 when timeout_seconds pass first (a negative timeout
- * waits forever).  Signals sent before the wait are queued, delivered in order,
- * once each. */
+ * durable_signal_data), 0 when timeout_seconds pass first, with durable_error()
+ * == DURABLE_ETIMEDOUT (a negative timeout waits forever).  Signals sent
+ * before the wait are queued, delivered in order, once each. */
 DURABLE_AWAITABLE DURABLE_API int durable_wait_signal(const char *name, double timeout_seconds);
 
 /* ------------------------------------------------------------------------
@@ -254,31 +257,56 @@ static inline void durable_options_init(durable_options *o)
  * NULL for the safe defaults.  Refuses, leaving the file untouched, a file
  * that is not SQLite or not ours (DURABLE_ENOTDB), corrupt (DURABLE_ECORRUPT)
  * or written by a newer format (DURABLE_ENEWER).  Fails with
- * DURABLE_EDUPFUNC if two linked durable functions share a name.
- * On success *rt is set; on failure *rt is NULL and nothing is left open. */
+ * DURABLE_EDUPFUNC if two linked durable functions share a name,
+ * DURABLE_EINVAL for bad arguments or options (or a generated descriptor
+ * that does not check out), DURABLE_EBUSY if another process holds the file
+ * locked past busy_timeout_ms, DURABLE_EIO if the file cannot be opened or
+ * created (durable_open_error() then names the path and the OS's reason),
+ * DURABLE_ENOMEM.  On success *rt is set; on failure *rt is NULL and nothing
+ * is left open. */
 DURABLE_API int durable_open(durable_rt **rt, const char *path, const durable_options *opts);
 
+/* Why the last durable_open on this thread failed, in words that name the
+ * path and the reason ("cannot open /srv/x/app.db: directory /srv/x: No such
+ * file or directory"); "" after a successful one.  Thread-local, static. */
+DURABLE_API const char *durable_open_error(void);
+
 /* Close the database and free everything.  NULL is a no-op.  Work that was
- * committed stays; nothing uncommitted exists between calls. */
+ * committed stays; nothing uncommitted exists between calls.  Returns
+ * DURABLE_OK, or DURABLE_EINVAL (and closes nothing) when called from inside
+ * a durable function or step running on rt. */
 DURABLE_API int durable_close(durable_rt *rt);
 
 /* Start workflow `id` running call.fn with call.args.  Idempotent: if `id`
  * exists and runs the same function, nothing changes and DURABLE_OK is
  * returned; with another function, DURABLE_EEXIST.  The arguments are copied
  * (strings by content) and committed before this returns.  The workflow runs
- * at the next durable_run. */
+ * at the next durable_run (of this or any other worker on the store).
+ * DURABLE_EINVAL for a NULL or empty id (or a call from inside a durable
+ * function), DURABLE_ENOFUNC if call.fn is not a registered durable
+ * function, DURABLE_ESIZE if call.size is not its argument size, or a
+ * storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
 DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call);
 
 /* Run every ready coroutine to its next await, commit the round's checkpoints
  * in one transaction, and repeat until none is ready.  Never sleeps.  Claims
  * work under this worker's lease, so several processes may run one file.
- * Returns the number of workflows that are not finished (waiting on a timer,
- * a child or a signal, or running in another worker; held and paused ones are
- * not counted), or a negative error. */
+ * Returns the number of workflows that are not finished (ready, waiting on a
+ * timer, a child or a signal, running in another worker, or paused: a paused
+ * one is counted so that a worker looping while the result is > 0 stays to
+ * obey its resume; held ones are not counted, they need another build), or a
+ * negative error: DURABLE_EINVAL (NULL rt, or called from inside a durable
+ * function), or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM,
+ * DURABLE_ECORRUPT) after which nothing committed is lost and the next call
+ * goes on from the file. */
 DURABLE_API int durable_run(durable_rt *rt);
 
-/* Sleep until the earliest durable timer is due or `timeout_ms` pass,
- * whichever is first (0 returns at once).  Returns DURABLE_OK. */
+/* Sleep until there is work for durable_run: the earliest durable timer is
+ * due, another process committed something (a signal, a start, a cancel,
+ * a pause or resume, a retry: it looks every 20 ms), or `timeout_ms` pass,
+ * whichever is first (0 returns at once).  Returns DURABLE_OK; DURABLE_EINVAL
+ * for a NULL rt, a negative timeout or a call from inside a durable function;
+ * or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms);
 
 enum durable_status {
@@ -299,7 +327,9 @@ DURABLE_API const char *durable_status_name(int status);
 
 /* Copy the stored result of finished workflow `id` into out[0..size).
  * DURABLE_ESIZE if size differs from the result's size, DURABLE_EPENDING if
- * it has not finished, DURABLE_EFAILED / DURABLE_ECANCELLED if it ended so.
+ * it has not finished, DURABLE_EFAILED / DURABLE_ECANCELLED if it ended so,
+ * DURABLE_ENOENT for an unknown id, DURABLE_ENOFUNC if its function is not
+ * linked into this program (its result layout is unknown here).
  * A `char *` result is copied as a pointer to a string owned by rt, valid
  * until the next call on rt. */
 DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, size_t size);
@@ -312,7 +342,8 @@ DURABLE_API int durable_get_error(durable_rt *rt, const char *id, const char **m
 /* Send signal `name` with data[0..len) (copied) to workflow `id`.  If it is
  * waiting for that name it becomes ready; otherwise the signal is queued for
  * its next wait.  Committed before this returns.  DURABLE_ENOENT for an unknown
- * id, DURABLE_EFINISHED if it has finished. */
+ * id, DURABLE_EFINISHED if it has finished, DURABLE_EINVAL for a NULL id or
+ * an empty name. */
 DURABLE_API int durable_signal(durable_rt *rt, const char *id, const char *name, const void *data, size_t len);
 
 /* Deliver signal `name` to every workflow waiting for it now (nothing is
@@ -322,12 +353,16 @@ DURABLE_API int durable_signal_all(durable_rt *rt, const char *name, const void 
 /* Cancel workflow `id` and all its children: the await each is suspended at,
  * or the next one it reaches, returns with durable_error() ==
  * DURABLE_ECANCELLED, so it can compensate; timers and signal waits are
- * interrupted.  A workflow that ends after a cancellation is `cancelled`.
+ * interrupted.  A workflow that looks at durable_error() there and returns
+ * is `done` with the value it returned; one that does not look ends
+ * `cancelled` at that await.  DURABLE_ENOENT for an unknown id,
  * DURABLE_EFINISHED if it had finished. */
 DURABLE_API int durable_cancel(durable_rt *rt, const char *id);
 
 /* Pause / resume a workflow: a paused one keeps its frame and timers but is
- * not run (a timer that falls due while paused fires on resume). */
+ * not run (a timer that falls due while paused fires on resume); it still
+ * counts as unfinished in durable_run's result.  DURABLE_ENOENT for an
+ * unknown id, DURABLE_EFINISHED if it has finished. */
 DURABLE_API int durable_pause(durable_rt *rt, const char *id);
 DURABLE_API int durable_resume(durable_rt *rt, const char *id);
 

@@ -1,8 +1,12 @@
 /*
  * errors.c — messages and names for the codes of durable.h, generated from
- * the one DURABLE_ERRORS table, plus workflow status names.
+ * the one DURABLE_ERRORS table, plus workflow status names and the message
+ * of a failed durable_open.
  */
-#include "durable.h"
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 DURABLE_API const char *durable_strerror(int code)
 {
@@ -38,4 +42,20 @@ DURABLE_API const char *durable_status_name(int status)
     case DURABLE_PAUSED: return "paused";
     default: return "unknown";
     }
+}
+
+/* Why the last durable_open on this thread failed. */
+static _Thread_local char open_error[512];
+
+void durable__set_open_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(open_error, sizeof open_error, fmt, ap);
+    va_end(ap);
+}
+
+DURABLE_API const char *durable_open_error(void)
+{
+    return open_error;
 }

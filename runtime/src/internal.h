@@ -86,4 +86,11 @@ void durable__fault_commit(int phase);
 
 int64_t durable__realtime_ms(void);
 
+/* errors.c: set what durable_open_error() returns on this thread. */
+void durable__set_open_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #endif

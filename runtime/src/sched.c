@@ -830,7 +830,7 @@ static int child_finished(durable_rt *rt, const char *child, const char *parent,
             c.spawn_idx = spawn_idx;
             c.collected = 1;
             wake = 1;
-            rc = s->ops->update(s, &c, DURABLE__W_FLAGS);
+            rc = s->ops->update(s, &c, DURABLE__W_COLLECTED);
             if (rc == DURABLE_OK)
                 rc = encode_int(spawn_idx, &v);
         }
@@ -975,7 +975,7 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
                 c.id = sp.finished_id;
                 c.spawn_idx = v;
                 c.collected = 1;
-                rc = s->ops->update(s, &c, DURABLE__W_FLAGS);
+                rc = s->ops->update(s, &c, DURABLE__W_COLLECTED);
             }
             if (rc == DURABLE_OK)
                 rc = encode_int(v, &scratch);
@@ -1010,7 +1010,9 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
         break;
     case REQ_DONE:
         what = DURABLE__W_RESULT;
-        r.status = co->cancel == 2 ? DURABLE_CANCELLED : DURABLE_DONE;
+        /* A function that returns has handled whatever happened, a delivered
+         * cancellation included: it is done, with its value. */
+        r.status = DURABLE_DONE;
         r.result = co->req_value;
         ev.what = "return";
         break;
@@ -1128,13 +1130,16 @@ static int claim_needed(durable_rt *rt, int64_t now)
     return rt->claim_dirty || rt->external || (rt->next_due && rt->next_due <= now);
 }
 
-/* Look whether another connection committed since the last look. */
+/* Look whether another connection committed since the last look.  What it
+ * saw stays noted until a claim has looked at the file (claim clears it):
+ * two looks in a row must not lose the first one's news. */
 static void look_outside(durable_rt *rt)
 {
     int changed = 1;
     if (rt->store->ops->changed(rt->store, &changed) != DURABLE_OK)
         changed = 1;
-    rt->external = changed;
+    if (changed)
+        rt->external = 1;
 }
 
 static int in_list(const durable_co *list, const char *id)
@@ -1191,6 +1196,7 @@ static int claim(durable_rt *rt, int64_t now, durable_co **adopted)
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
     if (rc == DURABLE_OK) {
+        rt->external = 0; /* what others wrote before this transaction is seen */
         /* more may be waiting: timers or ready rows beyond this batch */
         rt->claim_dirty = (int)(fired + n) >= batch;
         rt->reclaim = rt->reclaim && rt->claim_dirty;
@@ -1278,7 +1284,8 @@ static int round_commit(durable_rt *rt, durable_co *batch)
         i = 0;
         for (durable_co *c = batch, *next; c; c = next) {
             next = c->qnext;
-            if (status[i++] != DURABLE_READY && !co_find(rt, c->id) && c->queued == 0)
+            int st = status ? status[i++] : DURABLE_READY; /* no status array: none was persisted */
+            if (st != DURABLE_READY && !co_find(rt, c->id) && c->queued == 0)
                 co_free(c); /* unlinked above: drop_all would not see it */
         }
         drop_all(rt);
@@ -1361,36 +1368,59 @@ DURABLE_API int durable_run(durable_rt *rt)
     return rc == DURABLE_OK ? n : rc;
 }
 
+/* How often a waiting worker looks for what other processes wrote: one
+ * PRAGMA data_version (a read of the WAL header, no query) each time. */
+#define WAIT_POLL_MS 20
+
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 {
     if (!rt || timeout_ms < 0 || current)
         return DURABLE_EINVAL;
     durable__store *s = rt->store;
+    if (rt->qhead)
+        return DURABLE_OK;
+    /* Work this worker already knows of, or news since durable_run looked. */
+    look_outside(rt);
+    int64_t now = now_ms(rt), due = 0;
+    int yes = 0;
+    int rc = s->ops->has_work(s, rt->owner, now, &yes);
+    if (rc == DURABLE_OK && !yes)
+        rc = s->ops->next_due(s, &due);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (yes || rt->claim_dirty)
+        return DURABLE_OK;
+    if (rt->opts.virtual_time && !rt->opts.clock) {
+        /* jump to the next timer (or by the timeout) instead of sleeping */
+        rt->vnow = due > now ? due : now + timeout_ms;
+        rc = begin_tx(rt);
+        if (rc == DURABLE_OK)
+            rc = s->ops->meta_set(s, "virtual_now", rt->vnow);
+        return end_tx(rt, rc, 0);
+    }
+    /* Sleep in short naps until the timeout, the earliest timer, or a commit
+     * by another connection (a signal, a start, a cancel, a resume ...):
+     * durable_run then finds what changed.  A nap costs one data_version
+     * look, so an idle worker uses no measurable CPU. */
     int64_t start = durable__realtime_ms();
     for (;;) {
-        int64_t now = now_ms(rt), due = 0;
-        int yes = 0;
-        int rc = s->ops->has_work(s, rt->owner, now, &yes);
-        if (rc == DURABLE_OK && !yes)
-            rc = s->ops->next_due(s, &due);
+        int changed = 0;
+        rc = s->ops->changed(s, &changed);
         if (rc != DURABLE_OK)
             return rc;
-        if (yes || rt->qhead)
+        if (changed) {
+            rt->external = 1;
             return DURABLE_OK;
-        if (rt->opts.virtual_time && !rt->opts.clock) {
-            /* jump to the next timer (or by the timeout) instead of sleeping */
-            rt->vnow = due > now ? due : now + timeout_ms;
-            rc = begin_tx(rt);
-            if (rc == DURABLE_OK)
-                rc = s->ops->meta_set(s, "virtual_now", rt->vnow);
-            return end_tx(rt, rc, 0);
         }
+        now = now_ms(rt);
+        if (due && due <= now)
+            return DURABLE_OK;
         int64_t left = timeout_ms - (durable__realtime_ms() - start);
         if (left <= 0)
             return DURABLE_OK;
-        int64_t nap = left < 50 ? left : 50; /* poll for other processes' work */
+        int64_t nap = left < WAIT_POLL_MS ? left : WAIT_POLL_MS;
         if (due && due - now < nap)
-            nap = due - now > 0 ? due - now : 0;
+            nap = due - now;
         if (rt->opts.clock && nap > 5)
             nap = 5; /* a clock we do not control: check it often */
         struct timespec ts = {(time_t)(nap / 1000), (long)(nap % 1000) * 1000000L};
@@ -1405,11 +1435,14 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 
 DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_options *opts)
 {
+    durable__set_open_error("%s", "");
     if (!out)
         return DURABLE_EINVAL;
     *out = NULL;
-    if (!path || !*path)
+    if (!path || !*path) {
+        durable__set_open_error("no database path given");
         return DURABLE_EINVAL;
+    }
     durable_options o;
     durable_options_init(&o);
     if (opts) {
@@ -1583,7 +1616,7 @@ DURABLE_API int durable_status(durable_rt *rt, const char *id, int *status)
     durable__row r;
     int rc = rt->store->ops->get(rt->store, id, &r);
     if (rc == DURABLE_OK)
-        *status = r.paused && r.status != DURABLE_DONE ? DURABLE_PAUSED : r.status;
+        *status = r.paused && (r.status == DURABLE_READY || r.status == DURABLE_WAITING) ? DURABLE_PAUSED : r.status;
     durable__row_clear(&r);
     return rc;
 }
@@ -2111,6 +2144,18 @@ DURABLE_API const void *durable__args(durable_co *co)
     return co ? co->args : NULL;
 }
 
+/* A signal wait completes with 1 when a signal came and 0 when its timeout
+ * fired first (the timer leaves the value empty): the 0 is a timeout. */
+static int signal_timed_out(const durable_co *co, const durable_await *aw)
+{
+    if (aw->kind != DURABLE_AWAIT_RUNTIME || strcmp(aw->callee, "durable_wait_signal") != 0)
+        return 0;
+    int v = 0;
+    if (co->value && co->value_size == sizeof v)
+        memcpy(&v, co->value, sizeof v);
+    return v == 0;
+}
+
 DURABLE_API int durable__begin(durable_co *co, int id)
 {
     if (!co || co != current || co->req != REQ_NONE)
@@ -2123,6 +2168,8 @@ DURABLE_API int durable__begin(durable_co *co, int id)
     if (co->state == id && co->ready) {
         co->ready = 0;
         co->cur_error = co->await_error;
+        if (!co->cur_error && signal_timed_out(co, aw))
+            co->cur_error = DURABLE_ETIMEDOUT;
         return 0;
     }
     if (co->state != id || co->attempt == 0) { /* a first arrival, not a retry */
@@ -2152,7 +2199,9 @@ DURABLE_API int durable__take(durable_co *co, void *dst, size_t size)
         else
             memset(dst, 0, size);
     }
-    if (!co || co != current || !co->cur_error)
+    /* A timeout is an outcome the await's value tells (0), not a failure:
+     * code that does not look at durable_error() goes on. */
+    if (!co || co != current || !co->cur_error || co->cur_error == DURABLE_ETIMEDOUT)
         return 0;
     const durable_await *aw = await_of(co->fn, co->state);
     if (aw && aw->checks_error)

@@ -69,7 +69,8 @@ enum {
     DURABLE__W_TIMER = 4,  /* a timer row is set (wake_ms > 0) or deleted */
     DURABLE__W_RESULT = 8, /* the end: result, status, owner NULL, error; the frame row is
                               deleted (a running coroutine has no timer row) */
-    DURABLE__W_FLAGS = 16, /* paused, collected, and cancel as given (not only growing) */
+    DURABLE__W_FLAGS = 16, /* paused, and cancel as given (not only growing) */
+    DURABLE__W_COLLECTED = 32, /* collected, alone: the child's other flags stay */
 };
 
 /* Counts over the children a coroutine spawned. */

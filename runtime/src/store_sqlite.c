@@ -123,8 +123,7 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused))",
     [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable_timers t WHERE NOT EXISTS"
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)",
-    [S_COUNT] = "SELECT count(*) FROM durable_workflows w WHERE status IN ('ready', 'waiting')"
-                " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)",
+    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN ('ready', 'waiting')",
     [S_BEAT] = "INSERT INTO durable_workers(id, lease_ms) VALUES (?1, ?2)"
                " ON CONFLICT(id) DO UPDATE SET lease_ms = excluded.lease_ms",
     [S_WORKERS] = "SELECT id FROM durable_workers WHERE lease_ms >= ?1",
@@ -456,19 +455,55 @@ static void sq_close(durable__store *base)
 
 static const durable__store_ops sqlite_ops;
 
+/* Say why path could not be opened: the code's meaning, or for an I/O error
+ * the OS's reason (a missing or unwritable directory named as such). */
+static void open_failed(const char *path, int rc, int os_errno)
+{
+    if (rc != DURABLE_EIO) {
+        durable__set_open_error("cannot open %s: %s", path, durable_strerror(rc));
+        return;
+    }
+    char dir[4096] = ".";
+    const char *slash = strrchr(path, '/');
+    if (slash) { /* "/x.db" lives in "/" */
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof dir)
+            n = sizeof dir - 1;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        durable__set_open_error("cannot open %s: directory %s: %s", path, dir, strerror(errno));
+    else if (!S_ISDIR(sb.st_mode))
+        durable__set_open_error("cannot open %s: %s is not a directory", path, dir);
+    else if (os_errno)
+        durable__set_open_error("cannot open %s: %s", path, strerror(os_errno));
+    else if (access(dir, W_OK) != 0)
+        durable__set_open_error("cannot open %s: directory %s: %s", path, dir, strerror(errno));
+    else
+        durable__set_open_error("cannot open %s: %s", path, durable_strerror(rc));
+}
+
 int durable__store_sqlite_open(durable__store **out, const char *path, const durable_options *o)
 {
     *out = NULL;
     int is_new = 0, fresh = 0;
+    errno = 0;
     int rc = sniff(path, &is_new);
+    int os_errno = rc == DURABLE_EIO ? errno : 0;
     if (rc == DURABLE_OK && !is_new)
         rc = inspect(path, o->busy_timeout_ms, &fresh);
-    if (rc != DURABLE_OK)
+    if (rc != DURABLE_OK) {
+        open_failed(path, rc, os_errno);
         return rc;
+    }
 
     sqlite_store *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        open_failed(path, DURABLE_ENOMEM, 0);
         return DURABLE_ENOMEM;
+    }
     s->base.ops = &sqlite_ops;
     s->opts = *o;
     /* NOMUTEX: one durable_rt is used by one thread at a time (durable.h), so
@@ -488,6 +523,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
     for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++)
         rc = map_rc(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL));
     if (rc != DURABLE_OK) {
+        open_failed(path, rc, s->db ? sqlite3_system_errno(s->db) : 0);
         sq_close(&s->base);
         return rc;
     }
@@ -666,12 +702,12 @@ static int sq_update(durable__store *base, durable__row *r, int what)
         sqlite3_bind_int(st, 2, r->paused);
         sqlite3_bind_int(st, 3, r->cancel);
         rc = step_done(st);
-        if (rc == DURABLE_OK) {
-            st = s->st[S_SET_COLLECTED];
-            bind_text(st, 1, r->id);
-            sqlite3_bind_int(st, 2, r->collected);
-            rc = step_done(st);
-        }
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_COLLECTED)) {
+        st = s->st[S_SET_COLLECTED];
+        bind_text(st, 1, r->id);
+        sqlite3_bind_int(st, 2, r->collected);
+        rc = step_done(st);
     }
     if (rc == DURABLE_OK && (what & DURABLE__W_TIMER)) {
         if (r->wake_ms > 0) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""mangle.py DURABLE BASE_DB SEEDS — the CLI against hostile database files.
+"""mangle.py DURABLE BASE_DB FIRST LAST — the CLI against hostile database files.
 
-For each seed, copy BASE_DB (made by `cli_fixture make`), damage one to four
+For each seed in FIRST..LAST-1, copy BASE_DB (made by `cli_fixture make`), damage one to four
 things a reader must not trust — schema descriptors (kind, offset, size,
 count, parent, idx), frame/value/argument/result blobs, an await's `saves`,
 a schema's struct sizes, a frame's state and wait kind — then run `durable
@@ -61,10 +61,11 @@ def damage(db, r):
 
 
 def main():
-    durable, base, seeds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    durable, base = sys.argv[1], sys.argv[2]
+    first, last = int(sys.argv[3]), int(sys.argv[4])
     ids = [row[0] for row in sqlite3.connect(base).execute("SELECT id FROM durable_workflows")]
     failures = 0
-    for seed in range(seeds):
+    for seed in range(first, last):
         r = random.Random(seed)
         shutil.copy(base, "mangled.db")
         db = sqlite3.connect("mangled.db")
@@ -86,7 +87,7 @@ def main():
                 print(f"seed {seed}: durable {' '.join(args)} exited {p.returncode}\n{err[-3000:]}", file=sys.stderr)
                 shutil.copy("mangled.db", f"failed-seed-{seed}.db")
                 failures += 1
-    print(f"{seeds} damaged files, {failures} failures")
+    print(f"{last - first} damaged files (seeds {first}-{last - 1}), {failures} failures")
     return 1 if failures else 0
 
 

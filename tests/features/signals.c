@@ -35,10 +35,21 @@ durable int bell(int n)
     return woken && data && strcmp(data, "all") == 0 ? n : -n;
 }
 
+/* A wait that times out yields 0 with durable_error() == DURABLE_ETIMEDOUT. */
 durable int patient(double seconds)
 {
     int arrived = await(durable_wait_signal("never", seconds));
-    return arrived ? 1 : 42;
+    if (arrived)
+        return 1;
+    return durable_error() == DURABLE_ETIMEDOUT ? 42 : -durable_error();
+}
+
+/* A timeout is an outcome, not a failure: code that does not look at
+ * durable_error() goes on with the 0. */
+durable int heedless(double seconds)
+{
+    int arrived = await(durable_wait_signal("never", seconds));
+    return arrived ? 1 : 43;
 }
 
 int main(int argc, char **argv)
@@ -47,6 +58,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "setup") == 0) {
         MUST(durable_start(rt, "collect", collect(5)));
         MUST(durable_start(rt, "patient", patient(0.05)));
+        MUST(durable_start(rt, "heedless", heedless(0.05)));
         MUST(durable_start(rt, "bell-1", bell(1)));
         MUST(durable_start(rt, "bell-2", bell(2)));
         MUST(durable_run(rt)); /* collect now waits for "item", the bells for "wake" */
@@ -69,6 +81,7 @@ int main(int argc, char **argv)
     run_all(rt);
     print_outcome(rt, "collect");
     print_outcome(rt, "patient");
+    print_outcome(rt, "heedless");
     print_outcome(rt, "bell-1");
     print_outcome(rt, "bell-2");
     int rc = durable_signal(rt, "collect", "item", "late", 4);

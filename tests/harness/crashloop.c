@@ -2,8 +2,10 @@
  * crashloop — run a durable program straight through, then again killed at
  * every commit, and check that nothing differs.
  *
- *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM [ARGS...]
+ *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] -- PROGRAM [ARGS...]
  *
+ * With --expect, the reference run's stdout must also equal FILE: the
+ * program's plain meaning, not only its agreement with itself.
  * With --setup, `PROGRAM [ARGS...] ARG` runs once, without crashes, on each fresh
  * database before the scenario (to start workflows and send signals from
  * outside, say); its output is not compared.
@@ -51,6 +53,7 @@
 
 static const char *name = "program";
 static const char *setup;
+static const char *expect;    /* --expect FILE */
 static int random_kills;      /* --random N */
 static int last_crashes;      /* kills in the last scenario run */
 static double ref_seconds;    /* how long the reference run took */
@@ -292,14 +295,17 @@ int main(int argc, char **argv)
             setup = argv[++i];
         else if (strcmp(argv[i], "--random") == 0 && i + 1 < argc)
             random_kills = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
+            expect = argv[++i];
         else {
-            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM "
-                            "[ARGS...]\n");
+            fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] "
+                            "-- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
     if (i + 1 >= argc) {
-        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] -- PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] -- PROGRAM "
+                        "[ARGS...]\n");
         return 2;
     }
     char **prog = argv + i + 1;
@@ -318,6 +324,15 @@ int main(int argc, char **argv)
     if (!bad && !*ref_out) {
         fprintf(stderr, "crashloop %s: the reference run printed nothing to compare\n", name);
         bad = 1;
+    }
+    if (!bad && expect) {
+        char *want = slurp(expect, NULL);
+        if (!want || strcmp(want, ref_out) != 0) {
+            fprintf(stderr, "crashloop %s: the reference output differs from %s:\n--- expected\n%s--- got\n%s", name,
+                    expect, want ? want : "(unreadable)\n", ref_out);
+            bad = 1;
+        }
+        free(want);
     }
     if (!bad) {
         printf("crashloop %s: reference output:\n%s", name, ref_out);

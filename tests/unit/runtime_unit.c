@@ -168,7 +168,7 @@ static void case_pause_resume(void)
     CHECK_OK(durable_status(rt, "p", &st));
     CHECK_INT(st, DURABLE_PAUSED);
     counter_bumps = 0;
-    CHECK_INT(durable_run(rt), 0); /* paused: not run, not counted */
+    CHECK_INT(durable_run(rt), 1); /* paused: not run, but unfinished: a worker stays for its resume */
     CHECK_INT(counter_bumps, 0);
     int v;
     CHECK_RC(durable_result(rt, "p", &v), DURABLE_EPENDING);
@@ -180,6 +180,27 @@ static void case_pause_resume(void)
     CHECK_RC(durable_pause(rt, "p"), DURABLE_EFINISHED);
     CHECK_RC(durable_pause(rt, "nobody"), DURABLE_ENOENT);
     CHECK_RC(durable_retry(rt, "p"), DURABLE_ENOTFAILED);
+    done(rt);
+}
+
+/* A file that cannot be opened is named with the reason, not only "I/O error". */
+static void case_open_error(void)
+{
+    durable_rt *rt;
+    CHECK_RC(durable_open(&rt, "/nonexistent-durable-dir/sub/app.db", NULL), DURABLE_EIO);
+    CHECK(rt == NULL);
+    CHECK_STR(durable_open_error(),
+              "cannot open /nonexistent-durable-dir/sub/app.db: directory /nonexistent-durable-dir/sub: "
+              "No such file or directory");
+    char path[300];
+    snprintf(path, sizeof path, "%s/app.db", __FILE__); /* a directory that is a file */
+    CHECK_RC(durable_open(&rt, path, NULL), DURABLE_EIO);
+    CHECK(strstr(durable_open_error(), "is not a directory") != NULL);
+    CHECK(strstr(durable_open_error(), path) != NULL);
+    CHECK_RC(durable_open(&rt, __FILE__, NULL), DURABLE_ENOTDB); /* a C file is not a database */
+    CHECK(strstr(durable_open_error(), __FILE__) != NULL);
+    rt = fresh();
+    CHECK_STR(durable_open_error(), ""); /* a success clears it */
     done(rt);
 }
 
@@ -283,7 +304,8 @@ static void case_codec_every_kind(void)
     CHECK_INT(durable_run(rt), 1); /* it sleeps */
     CHECK_OK(durable_close(rt)); /* a restart: the frame comes from the file */
     CHECK_OK(durable_open(&rt, db, NULL));
-    CHECK_OK(durable_wait(rt, 1000));
+    for (int i = 0; i < 100 && durable_run(rt) > 0; i++) /* until the timer fires */
+        CHECK_OK(durable_wait(rt, 100));
     CHECK_INT(durable_run(rt), 0);
     const char *r = NULL;
     CHECK_OK(durable_result(rt, "k", &r));
@@ -343,7 +365,8 @@ static void case_pointer_symbol_gone_held(void)
     CHECK_OK(durable_close(rt));
     ptr_symbols[0].name = "runtime_unit.c:renamed"; /* a build without the object */
     CHECK_OK(durable_open(&rt, db, NULL));
-    CHECK_OK(durable_wait(rt, 1000));
+    for (int i = 0; i < 100 && durable_run(rt) > 0; i++) /* until the timer fires */
+        CHECK_OK(durable_wait(rt, 100));
     CHECK_INT(durable_run(rt), 0);
     int st = -1;
     CHECK_OK(durable_status(rt, "p", &st));
@@ -369,6 +392,7 @@ int main(int argc, char **argv)
         {"codec_every_kind", case_codec_every_kind},
         {"pause_resume", case_pause_resume},
         {"pointer_symbol_gone_held", case_pointer_symbol_gone_held},
+        {"open_error", case_open_error},
         {NULL, NULL},
     };
     return run_case(cases, argc, argv);
