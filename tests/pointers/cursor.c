@@ -95,6 +95,35 @@ durable int chosen(int which)
     return (int)(a * 10 + b);
 }
 
+/* pinned locals in every shape of declaration: several declarators that
+ * read each other, a const, a type declared inside the function, a buffer
+ * declared again on each iteration */
+durable int shapes(void)
+{
+    int x = 2, *px = &x, y = x + 1;
+    const int k = 7;
+    const int *pk = &k;
+    struct local {
+        int a;
+        char tag[4];
+    } l = {1, "ab"};
+    int *pa = &l.a;
+    char *pt = l.tag;
+    int sum = 0;
+    for (int i = 0; i < 3; i++) {
+        char line[8];
+        snprintf(line, sizeof line, "n%d", i);
+        char *c = line + 1;
+        await(step(10 + i));
+        sum += *c - '0';
+    }
+    await(durable_sleep(0.01));
+    *px += 1;
+    *pa += 1;
+    pt[0] = 'A';
+    return x * 10000 + y * 1000 + *pk * 100 + l.a * 10 + sum + (l.tag[0] == 'A');
+}
+
 int main(void)
 {
     E2E_RT rt;
@@ -106,6 +135,7 @@ int main(void)
     durable_start(rt, "into_argument", into_argument(41));
     durable_start(rt, "difference", difference());
     durable_start(rt, "chosen", chosen(1));
+    durable_start(rt, "shapes", shapes());
     E2E_RUN(rt);
     E2E_PRINT(rt, "cursor");
     E2E_PRINT(rt, "address_of");
@@ -114,6 +144,7 @@ int main(void)
     E2E_PRINT(rt, "into_argument");
     E2E_PRINT(rt, "difference");
     E2E_PRINT(rt, "chosen");
+    E2E_PRINT(rt, "shapes");
     durable_close(rt);
     return 0;
 }

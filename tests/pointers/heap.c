@@ -65,6 +65,27 @@ durable int members(void)
     return r;
 }
 
+struct team {
+    struct person lead;
+    const char *names[2];
+};
+
+/* pointers in nested structs and in an array of structs */
+durable int teams(void)
+{
+    struct team t[2] = {{{NULL, "lead", 1}, {"x", "y"}}, {{NULL, "second", 2}, {"zz", NULL}}};
+    t[0].lead.name = malloc(4);
+    strcpy(t[0].lead.name, "bo");
+    const char **cursor = &t[1].names[0];
+    await(step(20));
+    await(durable_sleep(0.01));
+    t[0].lead.name[1] = 'B';
+    int r = t[0].lead.name[1] * 1000 + (int)strlen(t[1].lead.role) * 100 + (int)strlen(*cursor) * 10 +
+            (t[1].names[1] == NULL) + (int)strlen(t[0].names[1]);
+    free(t[0].lead.name);
+    return r;
+}
+
 /* an array of heap strings, each freed after the awaits */
 durable int string_array(void)
 {
@@ -92,11 +113,13 @@ int main(void)
     durable_start(rt, "step_string", step_string());
     durable_start(rt, "members", members());
     durable_start(rt, "string_array", string_array());
+    durable_start(rt, "teams", teams());
     E2E_RUN(rt);
     E2E_PRINT(rt, "heap_string");
     E2E_PRINT(rt, "step_string");
     E2E_PRINT(rt, "members");
     E2E_PRINT(rt, "string_array");
+    E2E_PRINT(rt, "teams");
     durable_close(rt);
     return 0;
 }
