@@ -1005,8 +1005,10 @@ static int is_decay_node(const ir_node *n)
            !n->type->is_array && n->kid[0]->type && n->kid[0]->type->is_array;
 }
 
-/* The text rewrites of pinned locals and of string literals, in n. */
-static void pin_walk(lw *L, ir_node *n, ir_node *parent)
+/* The text rewrites of pinned locals and of string literals, in n (whose
+ * parent is given, and `outer`, its nearest ancestor that is not a
+ * parenthesis or an implicit conversion). */
+static void pin_walk(lw *L, ir_node *n, ir_node *parent, ir_node *outer)
 {
     ir_func *f = L->f;
     if (n->kind == IR_REF && n->var >= 0 && f->vars[n->var].pinned) {
@@ -1027,16 +1029,19 @@ static void pin_walk(lw *L, ir_node *n, ir_node *parent)
         else
             subst(L, n->e, n->e, " __attribute__((unused))");
     }
-    /* a string literal used as a pointer: an array at file scope, so a
-     * pointer into it is saved by name (docs/semantics.md G17) */
+    /* a string literal used as a pointer, not only passed to a call (a
+     * format string keeps its checks): an array at file scope, so a pointer
+     * into it is saved by name (docs/semantics.md G17) */
     if (n->kind == IR_EXPR && n->op[0] == '"' && !(n->flags & IRF_BADEXT) && parent && is_decay_node(parent) &&
-        n->type && !strcmp(n->type->elem, "char") && n->e > n->b) {
+        !(outer && outer->kind == IR_CALL) && n->type && !strcmp(n->type->elem, "char") && n->e > n->b) {
         const char **l = ir_push(&f->lits, &f->nlits, &f->caplits, sizeof *l);
         *l = ir_strndup(L->u, L->u->src + n->b, n->e - n->b);
         subst(L, n->b, n->e, ir_printf(L->u, "%s__lit%d", f->self->name, f->nlits));
     }
+    int wrapper = n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b &&
+                                          n->kid[0]->e == n->e);
     for (int i = 0; i < n->nkid; i++)
-        pin_walk(L, n->kid[i], n);
+        pin_walk(L, n->kid[i], n, wrapper ? outer : n);
 }
 
 /* Before lowering: pinned locals get their frame member names, and every
@@ -1059,7 +1064,7 @@ static void pin_locals(lw *L)
         var->in_frame = 1;
     }
     if (f->nawaits)
-        pin_walk(L, f->body, NULL);
+        pin_walk(L, f->body, NULL, NULL);
 }
 
 /* Decide each await's saved set and refuse what cannot be saved. */

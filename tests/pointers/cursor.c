@@ -111,7 +111,7 @@ durable int shapes(void)
     char *pt = l.tag;
     int sum = 0;
     for (int i = 0; i < 3; i++) {
-        char line[8];
+        char line[16];
         snprintf(line, sizeof line, "n%d", i);
         char *c = line + 1;
         await(step(10 + i));
