@@ -271,8 +271,9 @@ static void parked_free(parked *p)
     free(p);
 }
 
-/* Move co's frame and arguments to rt's parked list (co is freed after). */
-static void park(durable_rt *rt, durable_co *co)
+/* Move co's frame and arguments to rt's parked list (co is freed after);
+ * `seq` is the checkpoint the frame is. */
+static void park(durable_rt *rt, durable_co *co, uint64_t seq)
 {
     parked *p = calloc(1, sizeof *p);
     if (!p || !(p->id = strdup(co->id))) {
@@ -280,7 +281,7 @@ static void park(durable_rt *rt, durable_co *co)
         return; /* it will be decoded again: pointers by offset, strings copied */
     }
     p->fn = co->fn;
-    p->seq = co->seq + 1;
+    p->seq = seq;
     p->frame = co->frame;
     p->args = co->args;
     p->arg_strings = co->arg_strings;
@@ -1088,7 +1089,7 @@ static int apply(durable_rt *rt, durable_co *co, int status)
 {
     if (status != DURABLE_READY) { /* unlinked by round_commit already */
         if (status == DURABLE_WAITING || status == DURABLE_PAUSED)
-            park(rt, co);
+            park(rt, co, co->seq + 1); /* the checkpoint just committed */
         co_free(co);
         return DURABLE_OK;
     }
@@ -1943,6 +1944,7 @@ static int do_pause(durable_rt *rt, void *p)
             while (rt->qtail && rt->qtail->qnext)
                 rt->qtail = rt->qtail->qnext;
         }
+        park(rt, co, co->seq); /* its frame stays this process's (I7) */
         co_drop(rt, co);
     }
     rt->claim_dirty = 1;
