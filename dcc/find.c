@@ -17,6 +17,7 @@ typedef struct finder {
     ir_func *f;
     int durable;
     int unevaluated; /* inside sizeof: nothing there is evaluated */
+    ir_node *discarded; /* the call of the expression statement being walked */
 } finder;
 
 static int is_assign_op(const char *op)
@@ -216,6 +217,15 @@ static int address_of_local(ir_node *e)
  * whole run (lower.c), so the address stays valid across every await and
  * is saved as an offset.  Refused only when the address is stored where the
  * frame does not reach: through a pointer or in a global. */
+/* An argument of call c that cannot come back in its result: c returns no
+ * pointer, or its result is discarded (`strcpy(buf, s);`, `scanf("%d", &x)`).
+ * Its address is trusted not to be kept past the call (docs/translation.md). */
+static int harmless_argument(finder *F, const ir_node *c, int kidx)
+{
+    return c && c->kind == IR_CALL && kidx > 0 && c->callee &&
+           (c == F->discarded || !c->type || (!c->type->is_pointer && c->type->kind != IRT_PTR));
+}
+
 static void pin(finder *F, int v)
 {
     if (v >= 0 && F->durable && F->f->nawaits && !F->unevaluated)
@@ -271,15 +281,21 @@ static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee
         }
         break;
     case IR_UNARY:
-        if (!strcmp(n->op, "&") && n->nkid == 1)
+        if (!strcmp(n->op, "&") && n->nkid == 1 && !harmless_argument(F, parent, kidx))
             pin(F, root_var(n->kid[0]));
         break;
+    case IR_EXPR_STMT: {
+        ir_node *e = n->nkid ? ir_strip(n->kid[0]) : NULL;
+        F->discarded = e && e->kind == IR_CALL ? e : NULL;
+        break;
+    }
     case IR_BINARY:
         check_assign(F, n);
         break;
     case IR_EXPR:
         /* an array used as a pointer, except as the base of a[i] */
-        if (is_decay(n) && !(parent && parent->kind == IR_EXPR && !strcmp(parent->op, "[") && kidx == 0))
+        if (is_decay(n) && !(parent && parent->kind == IR_EXPR && !strcmp(parent->op, "[") && kidx == 0) &&
+            !harmless_argument(F, parent, kidx))
             pin(F, root_var(n->kid[0]));
         break;
     case IR_VAR:
@@ -333,7 +349,7 @@ int find_unit(ir_unit *u)
     int before = diag_count();
     for (int i = 0; i < u->nfuncs; i++) {
         ir_func *f = u->funcs[i];
-        finder F = {u, f, f->self->kind == CALLEE_DURABLE, 0};
+        finder F = {u, f, f->self->kind == CALLEE_DURABLE, 0, NULL};
         if (F.durable) {
             use_callee(f->self, f->b);
             if (f->self->is_variadic)

@@ -112,7 +112,6 @@ typedef struct ir_var {
     ir_type *type;
     unsigned off, line, col;
     int is_param, is_temp;
-    int escapes;        /* its address is stored where dcc cannot follow */
     int in_frame;       /* live across some await */
     int pinned;         /* its address is taken: it lives in the frame (lower.c) */
     const char *from;   /* a pointer: the callee whose result it was given, or NULL */

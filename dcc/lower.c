@@ -15,7 +15,10 @@
  *  - && || ?: , with an await on the right become real branches, so what C
  *    would not evaluate is not evaluated;
  *  - loop conditions and increments that await move into for (;;) bodies,
- *    with `continue` sent to the increment (goto contK_) where needed.
+ *    with `continue` sent to the increment (goto contK_) where needed;
+ *  - a local whose address is taken (pinned by find.c) lives in the frame
+ *    for the whole run: its uses become f_->x and its declaration a copy
+ *    into the frame (pin_locals), so pointers to it stay valid.
  * SPILL/RELOAD are holes filled after liveness (live.c) is solved.
  *
  * Refusals that need liveness are made here: pointers, consts and shadowed
