@@ -14,7 +14,9 @@
  *                   version 1 string: u32 LE length (0xFFFFFFFF = NULL), bytes
  *                   version 2 string or pointer: a tag byte, then
  *                     0 NULL | 1 u32 frame offset | 2 u32 name length, name,
- *                     u32 offset (a symbol) | 3 u32 length, bytes (content)
+ *                     u32 offset (a symbol) | 3 u32 length, bytes (content) |
+ *                     4 u32 name length, module name, u32 offset, u32 length,
+ *                     bytes (a string in a loaded image, not in a table)
  *                   a struct with pointer members (version 2): its bytes with
  *                     the pointers zeroed, then each pointer member, tagged
  *                   others:  sizeof(element) bytes as they are in memory
@@ -24,14 +26,20 @@
  * The decoder trusts nothing: every length is checked against the input, and
  * a malformed blob gives DURABLE_ECORRUPT without reading out of bounds.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* dl_iterate_phdr */
+#endif
 #include "internal.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#if defined(__linux__)
+#include <link.h>
+#endif
 #include <string.h>
 
 #define NULL_STRING 0xFFFFFFFFu
-enum { TAG_NULL = 0, TAG_FRAME = 1, TAG_SYMBOL = 2, TAG_CONTENT = 3 };
+enum { TAG_NULL = 0, TAG_FRAME = 1, TAG_SYMBOL = 2, TAG_CONTENT = 3, TAG_IMAGE = 4 };
 #define MAX_STRING (1u << 30)
 
 int durable__buf_put(durable__buf *b, const void *p, size_t n)
@@ -203,6 +211,67 @@ static const durable_symbol *symbol_named(const unsigned char *name, uint32_t n)
     return NULL;
 }
 
+/* ---- strings in a loaded image (a literal of an ordinary function, a
+ * static buffer, another library's data) that no table names: found again
+ * by module and offset when the bytes there are still the same ---- */
+
+typedef struct image_q {
+    const unsigned char *p;  /* find: the address; check: NULL */
+    const char *name;        /* the module ("" the program) */
+    uintptr_t base, off;
+    size_t room;             /* readable bytes from the address on, in its segment */
+    int found;
+} image_q;
+
+#if defined(__linux__)
+static int image_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    image_q *q = data;
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    if (!q->p && strcmp(name, q->name) != 0)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R))
+            continue;
+        uintptr_t b = info->dlpi_addr + ph->p_vaddr, e = b + ph->p_memsz;
+        uintptr_t a = q->p ? (uintptr_t)q->p : info->dlpi_addr + q->off;
+        if (a >= b && a < e) {
+            q->name = name;
+            q->base = info->dlpi_addr;
+            q->off = a - info->dlpi_addr;
+            q->room = e - a;
+            q->found = 1;
+            return 1;
+        }
+    }
+    return !q->p; /* check: the module was found, the offset is not in it */
+}
+#endif
+
+static int image_find(image_q *q)
+{
+#if defined(__linux__)
+    dl_iterate_phdr(image_cb, q);
+#endif
+    return q->found;
+}
+
+/* Is the C string at a the n bytes s?  (a has n + 1 readable bytes.)  Not
+ * checked by AddressSanitizer: a damaged offset may point between the
+ * globals it watches, still inside the segment. */
+#if defined(__clang__) || defined(__GNUC__)
+__attribute__((no_sanitize_address))
+#endif
+static int same_text(const volatile unsigned char *a, const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != s[i])
+            return 0;
+    return a[n] == 0;
+}
+
 /* Does a field (or a member, at any depth) hold a pointer? */
 static int has_pointer(const durable_field *f, uint32_t n)
 {
@@ -273,6 +342,20 @@ static int put_ptr(enc *E, const durable_field *f, const unsigned char *slot)
     size_t sl = strlen((const char *)v);
     if (sl >= MAX_STRING)
         return DURABLE_ELIMIT;
+    image_q q = {v, "", 0, 0, 0, 0};
+    if (image_find(&q) && q.off <= 0xFFFFFFFFu && strlen(q.name) <= 4096) {
+        size_t nl = strlen(q.name);
+        t[0] = TAG_IMAGE;
+        put_u32(t + 1, (uint32_t)nl);
+        int rc = durable__buf_put(E->out, t, 5);
+        if (rc == DURABLE_OK)
+            rc = durable__buf_put(E->out, q.name, nl);
+        put_u32(t, (uint32_t)q.off);
+        put_u32(t + 4, (uint32_t)sl);
+        if (rc == DURABLE_OK)
+            rc = durable__buf_put(E->out, t, 8);
+        return rc == DURABLE_OK ? durable__buf_put(E->out, v, sl) : rc;
+    }
     t[0] = TAG_CONTENT;
     put_u32(t + 1, (uint32_t)sl);
     int rc = durable__buf_put(E->out, t, 5);
@@ -439,6 +522,27 @@ static int get_ptr(dec *D, const durable_field *f, unsigned char *slot)
                          sym ? " (smaller than the saved offset)" : "");
             return DURABLE_EPOINTER;
         }
+        break;
+    }
+    case TAG_IMAGE: { /* module name (x bytes), u32 offset, u32 length, bytes */
+        if (f->kind != DURABLE_KIND_STRING || x > 4096 || D->len - D->at < (size_t)x + 8)
+            return DURABLE_ECORRUPT;
+        char name[4097];
+        memcpy(name, D->p + D->at, x);
+        name[x] = 0;
+        uint32_t off = get_u32(D->p + D->at + x), sl = get_u32(D->p + D->at + x + 4);
+        D->at += (size_t)x + 8;
+        if (memchr(name, 0, x) || sl >= MAX_STRING || D->len - D->at < sl || memchr(D->p + D->at, 0, sl))
+            return DURABLE_ECORRUPT;
+        image_q q = {NULL, name, 0, off, 0, 0};
+        /* the same object if it still holds the same text (the same build);
+         * else a copy the runtime keeps, which the program never owned */
+        if (!(D->px && D->px->lax) && image_find(&q) && q.room > sl &&
+            same_text((const unsigned char *)(q.base + off), D->p + D->at, sl))
+            v = (void *)(q.base + off);
+        else if (!(v = durable__arena_strndup(D->strings, (const char *)D->p + D->at, sl)))
+            return DURABLE_ENOMEM;
+        D->at += sl;
         break;
     }
     case TAG_CONTENT: {

@@ -31,7 +31,9 @@ int main(void)
     CHECK_OK(durable__decode(fields, NF, blob.p, blob.n, &out, &strings));
     CHECK_INT(out.a, 42);
     CHECK_STR(out.s, "hello");
-    CHECK(out.s != in.s);
+#if defined(__linux__)
+    CHECK(out.s == in.s); /* a literal of this program: the same object (G17) */
+#endif
     CHECK(out.d[1] == -2.5);
     CHECK_STR(out.names[0], "x");
     CHECK(out.names[1] == NULL);
