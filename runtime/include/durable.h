@@ -512,6 +512,16 @@ DURABLE_API int durable__return(durable_co *co, const void *value, size_t size);
 /* The dispatch switch found no such state: fails the workflow. */
 DURABLE_API int durable__bad_state(durable_co *co);
 
+/* Test hooks for out-of-memory handling (tests/faults/oom.c).  Make the nth
+ * allocation of the runtime on this thread from now fail (n <= 0: none);
+ * durable__alloc_fails() counts one allocation against that knob (a test's
+ * own SQLite allocator calls it too) and says whether it must fail;
+ * durable__test_alloc_failed() says how many failed since the knob was last
+ * set to an n > 0 (setting it to 0 turns it off and keeps that count). */
+DURABLE_API void durable__test_fail_alloc(long n);
+DURABLE_API int durable__alloc_fails(void);
+DURABLE_API long durable__test_alloc_failed(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,16 @@
 #if defined(__linux__)
 #include <link.h>
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifdef SANITIZED
+#include <sanitizer/asan_interface.h>
+#endif
 #include <string.h>
 
 #define NULL_STRING 0xFFFFFFFFu
@@ -51,7 +61,7 @@ int durable__buf_put(durable__buf *b, const void *p, size_t n)
                 return DURABLE_ENOMEM;
             cap *= 2;
         }
-        unsigned char *q = realloc(b->p, cap);
+        unsigned char *q = durable__realloc(b->p, cap);
         if (!q)
             return DURABLE_ENOMEM;
         b->p = q;
@@ -77,7 +87,7 @@ struct durable__chunk {
 
 char *durable__arena_strndup(durable__arena *a, const char *s, size_t n)
 {
-    struct durable__chunk *c = malloc(sizeof *c + n + 1);
+    struct durable__chunk *c = durable__malloc(sizeof *c + n + 1);
     if (!c)
         return NULL;
     memcpy(c->data, s, n);
@@ -266,6 +276,10 @@ __attribute__((no_sanitize_address))
 #endif
 static int same_text(const volatile unsigned char *a, const unsigned char *s, size_t n)
 {
+#ifdef SANITIZED /* nor point the program between them */
+    if (__asan_region_is_poisoned((void *)(uintptr_t)a, n + 1))
+        return 0;
+#endif
     for (size_t i = 0; i < n; i++)
         if (a[i] != s[i])
             return 0;
@@ -415,7 +429,7 @@ int durable__encode_in(const durable_field *fields, uint32_t n, const void *base
         const durable_field *f = &fields[i];
         uint32_t elem = f->size / f->count;
         if (f->kind == DURABLE_KIND_STRUCT && f->nmembers && has_pointer(f->members, f->nmembers)) {
-            unsigned char *tmp = elem <= sizeof small ? small : malloc(elem);
+            unsigned char *tmp = elem <= sizeof small ? small : durable__malloc(elem);
             if (!tmp)
                 return DURABLE_ENOMEM;
             for (uint32_t k = 0; k < f->count && rc == DURABLE_OK; k++) {
@@ -460,6 +474,31 @@ typedef struct dec {
     int version;
 } dec;
 
+/* A malloc'd copy of s[0..n) for the program, remembered in px->owned. */
+static char *owned_copy(durable__ptrs *px, const char *s, size_t n)
+{
+    char *c = durable__malloc(n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = 0;
+    if (durable__buf_put(&px->owned, &c, sizeof c) != DURABLE_OK) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void durable__ptrs_done(durable__ptrs *px, int failed)
+{
+    for (size_t i = 0; failed && i + sizeof(char *) <= px->owned.n; i += sizeof(char *)) {
+        char *c;
+        memcpy(&c, px->owned.p + i, sizeof c);
+        free(c);
+    }
+    durable__buf_free(&px->owned);
+}
+
 static int get_ptr(dec *D, const durable_field *f, unsigned char *slot)
 {
     void *v = NULL;
@@ -472,12 +511,8 @@ static int get_ptr(dec *D, const durable_field *f, unsigned char *slot)
             if (sl >= MAX_STRING || D->len - D->at < sl || memchr(D->p + D->at, 0, sl))
                 return DURABLE_ECORRUPT;
             if (D->px && D->px->own) {
-                char *s = malloc((size_t)sl + 1);
-                if (!s)
+                if (!(v = owned_copy(D->px, (const char *)D->p + D->at, sl)))
                     return DURABLE_ENOMEM;
-                memcpy(s, D->p + D->at, sl);
-                s[sl] = 0;
-                v = s;
             } else if (!(v = durable__arena_strndup(D->strings, (const char *)D->p + D->at, sl)))
                 return DURABLE_ENOMEM;
             D->at += sl;
@@ -550,12 +585,8 @@ static int get_ptr(dec *D, const durable_field *f, unsigned char *slot)
             memchr(D->p + D->at, 0, x))
             return DURABLE_ECORRUPT;
         if (D->px && D->px->own) { /* the program's: it may write and must free it */
-            char *s = malloc((size_t)x + 1);
-            if (!s)
+            if (!(v = owned_copy(D->px, (const char *)D->p + D->at, x)))
                 return DURABLE_ENOMEM;
-            memcpy(s, D->p + D->at, x);
-            s[x] = 0;
-            v = s;
         } else if (!(v = durable__arena_strndup(D->strings, (const char *)D->p + D->at, x)))
             return DURABLE_ENOMEM;
         D->at += x;

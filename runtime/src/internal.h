@@ -12,6 +12,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* ---- allocation (alloc.c) ----
+ * malloc, calloc, realloc and strdup with the test's failure knob
+ * (durable__test_fail_alloc in durable.h); release with free(). */
+void *durable__malloc(size_t n);
+void *durable__calloc(size_t n, size_t size);
+void *durable__realloc(void *p, size_t n);
+char *durable__strdup(const char *s);
+
 /* A growable byte buffer.  Zero-initialised is empty; free with buf_free. */
 typedef struct durable__buf {
     unsigned char *p;
@@ -65,7 +73,11 @@ typedef struct durable__ptrs {
     int own, lax;
     durable__arena labels;
     char what[160];
+    durable__buf owned; /* decoding with `own`: the copies made (to free if it fails) */
 } durable__ptrs;
+/* After a decode with px->own: on failure free the copies it made; forget
+ * the list either way. */
+void durable__ptrs_done(durable__ptrs *px, int failed);
 int durable__encode_in(const durable_field *fields, uint32_t n, const void *base, durable__buf *out,
                        durable__ptrs *px);
 int durable__decode_in(const durable_field *fields, uint32_t n, const unsigned char *p, size_t len,

@@ -96,7 +96,7 @@ static void fnv_fields(fnv *s, const char *role, const durable_field *f, uint32_
 char *durable__saves_text(const durable_await *a)
 {
     size_t cap = 12 * (size_t)a->nsaves + 1, at = 0;
-    char *t = malloc(cap);
+    char *t = durable__malloc(cap);
     if (!t)
         return NULL;
     t[0] = '\0';

@@ -91,6 +91,7 @@ struct durable_co {
     durable__arena arg_strings; /* strings of args; live as long as the coroutine */
     int cur_error;              /* what durable_error() returns */
     int in_step, savepoint;
+    int transient;              /* this run's request is void: redo the round (transient()) */
     char *policy;               /* the current await's own retry policy, as text */
     durable_retry_policy next_policy;
     int has_next_policy;
@@ -180,7 +181,7 @@ static int co_insert(durable_rt *rt, durable_co *co)
 {
     if (rt->count + 1 > rt->nbuckets) {
         size_t nb = rt->nbuckets ? rt->nbuckets * 2 : 64;
-        durable_co **t = calloc(nb, sizeof *t);
+        durable_co **t = durable__calloc(nb, sizeof *t);
         if (!t)
             return DURABLE_ENOMEM;
         for (size_t i = 0; i < rt->nbuckets; i++)
@@ -275,8 +276,8 @@ static void parked_free(parked *p)
  * `seq` is the checkpoint the frame is. */
 static void park(durable_rt *rt, durable_co *co, uint64_t seq)
 {
-    parked *p = calloc(1, sizeof *p);
-    if (!p || !(p->id = strdup(co->id))) {
+    parked *p = durable__calloc(1, sizeof *p);
+    if (!p || !(p->id = durable__strdup(co->id))) {
         free(p);
         return; /* it will be decoded again: pointers by offset, strings copied */
     }
@@ -360,10 +361,10 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     const durable_func *fn = co->fn;
     const durable_field *vd = await_value(fn, co->state);
     size_t vsize = vd ? vd->size : 0, fsize = fn->frame_size ? fn->frame_size : 1;
-    unsigned char vtmp[64], *nv = vsize <= sizeof vtmp ? vtmp : malloc(vsize);
+    unsigned char vtmp[64], *nv = vsize <= sizeof vtmp ? vtmp : durable__malloc(vsize);
     if (!nv)
         return DURABLE_ENOMEM;
-    void *nf = frame ? calloc(1, fsize) : NULL;
+    void *nf = frame ? durable__calloc(1, fsize) : NULL;
     if (frame && !nf) {
         if (nv != vtmp)
             free(nv);
@@ -371,7 +372,7 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     }
     int rc = DURABLE_OK;
     memset(nv, 0, vsize);
-    durable__ptrs px = {NULL, 0, 1, 0, {0}, ""};
+    durable__ptrs px = {NULL, 0, 1, 0, {0}, "", {0}};
     co->rt->why[0] = 0;
     if (frame && frame->p && frame->n) {
         rc = durable__decode_in(fn->fields, fn->nfields, frame->p, frame->n, nf, &strings, &px);
@@ -385,7 +386,7 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     if (rc == DURABLE_OK && value && value->p && value->n)
         rc = durable__decode_in(vd, vd ? 1 : 0, value->p, value->n, nv, &strings, &px);
     if (rc == DURABLE_OK && vsize > co->value_cap) {
-        unsigned char *grown = realloc(co->value, vsize);
+        unsigned char *grown = durable__realloc(co->value, vsize);
         if (grown) {
             co->value = grown;
             co->value_cap = vsize;
@@ -393,10 +394,11 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
             rc = DURABLE_ENOMEM;
         }
     }
+    durable__ptrs_done(&px, rc != DURABLE_OK); /* a failed decode frees its copies */
     if (rc != DURABLE_OK) {
         if (nv != vtmp)
             free(nv);
-        free(nf); /* (malloc'd strings a failed decode made are lost: rare) */
+        free(nf);
         durable__arena_free(&strings);
         return rc;
     }
@@ -429,14 +431,14 @@ static int set_payload(durable_co *co, const durable__buf *p)
 /* A coroutine for a stored row whose function is fn. */
 static int co_new(durable_rt *rt, durable_func *fn, const durable__row *r, durable_co **out)
 {
-    durable_co *co = calloc(1, sizeof *co);
+    durable_co *co = durable__calloc(1, sizeof *co);
     if (!co)
         return DURABLE_ENOMEM;
     co->rt = rt;
     co->fn = fn;
-    co->id = strdup(r->id);
-    co->parent = r->parent ? strdup(r->parent) : NULL;
-    co->policy = r->policy ? strdup(r->policy) : NULL;
+    co->id = durable__strdup(r->id);
+    co->parent = r->parent ? durable__strdup(r->parent) : NULL;
+    co->policy = r->policy ? durable__strdup(r->policy) : NULL;
     co->spawn_idx = r->spawn_idx;
     co->state = r->state;
     co->ready = r->ready;
@@ -458,7 +460,7 @@ static int co_new(durable_rt *rt, durable_func *fn, const durable__row *r, durab
         pk->arg_strings.head = NULL;
         parked_free(pk);
     } else
-        co->args = calloc(1, fn->args_size ? fn->args_size : 1);
+        co->args = durable__calloc(1, fn->args_size ? fn->args_size : 1);
     int rc = co->args && co->id && (co->parent || !r->parent) && (co->policy || !r->policy) ? DURABLE_OK
                                                                                             : DURABLE_ENOMEM;
     if (rc == DURABLE_OK && r->args.p && !co->frame)
@@ -526,7 +528,7 @@ static char *policy_text(const durable_retry_policy *p)
     char buf[160];
     snprintf(buf, sizeof buf, "max_attempts=%d,initial=%.17g,multiplier=%.17g,max=%.17g,jitter=%.17g",
              p->max_attempts, p->initial_s, p->multiplier, p->max_s, p->jitter);
-    return strdup(buf);
+    return durable__strdup(buf);
 }
 
 /* The policy for the coroutine's current step: the operator's environment,
@@ -638,7 +640,7 @@ static int hold(durable_rt *rt, durable__row *r, int code, const char *why)
     r->owner = NULL;
     r->error_code = code;
     free(r->error);
-    r->error = strdup(why);
+    r->error = durable__strdup(why);
     return r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
 }
 
@@ -727,7 +729,7 @@ static void set_fail(durable_co *co, int code, const char *msg)
     co->req = REQ_FAIL;
     co->fail_code = code;
     free(co->fail_msg);
-    co->fail_msg = msg ? strdup(msg) : NULL;
+    co->fail_msg = msg ? durable__strdup(msg) : NULL;
 }
 
 /* Call the step function once and check what it asked for. */
@@ -735,6 +737,7 @@ static void run_one(durable_co *co)
 {
     co->req = REQ_NONE;
     co->raw_value.n = 0;
+    co->transient = 0;
     co->failed = co->fail_permanent = 0;
     co->in_step = 0;
     current = co;
@@ -761,7 +764,7 @@ static int ensure_schema(durable_rt *rt, const durable_func *fn)
     int rc = rt->store->ops->put_schema(rt->store, fn);
     if (rc != DURABLE_OK)
         return rc;
-    const durable_func **n = realloc(rt->stored, (rt->nstored + 1) * sizeof *n);
+    const durable_func **n = durable__realloc(rt->stored, (rt->nstored + 1) * sizeof *n);
     if (!n)
         return DURABLE_ENOMEM;
     n[rt->nstored++] = fn;
@@ -773,7 +776,7 @@ static int ensure_schema(durable_rt *rt, const durable_func *fn)
 static int insert_child(durable_rt *rt, durable_co *co, int spawn_idx, char **id_out)
 {
     size_t n = strlen(co->id) + strlen(co->call_fn->name) + 32;
-    char *id = malloc(n);
+    char *id = durable__malloc(n);
     if (!id)
         return DURABLE_ENOMEM;
     snprintf(id, n, "%s/%s.%llu", co->id, co->call_fn->name, (unsigned long long)(co->seq + 1));
@@ -863,7 +866,7 @@ static int finish_row(durable_rt *rt, durable__row *r, int status, int code, con
     r->status = status;
     r->error_code = code;
     free(r->error);
-    r->error = msg ? strdup(msg) : NULL;
+    r->error = msg ? durable__strdup(msg) : NULL;
     free(r->owner);
     r->owner = NULL;
     r->wake_ms = 0;
@@ -1104,7 +1107,7 @@ static int apply(durable_rt *rt, durable_co *co, int status)
     int raw = co->req == REQ_STEP && !gave_up && vsize && co->raw_value.n == vsize;
     int rc = DURABLE_OK;
     if (raw && vsize > co->value_cap) {
-        unsigned char *grown = realloc(co->value, vsize);
+        unsigned char *grown = durable__realloc(co->value, vsize);
         if (grown) {
             co->value = grown;
             co->value_cap = vsize;
@@ -1245,11 +1248,17 @@ static int round_commit(durable_rt *rt, durable_co *batch)
     int n = 0;
     for (durable_co *c = batch; c; c = c->qnext)
         n++;
-    int *status = calloc((size_t)n + 1, sizeof *status);
+    int *status = durable__calloc((size_t)n + 1, sizeof *status);
     if (!status)
         rc = rc == DURABLE_OK ? DURABLE_ENOMEM : rc;
     if (rc == DURABLE_OK)
         look_outside(rt);
+    /* A coroutine whose request could not be built for want of memory, or
+     * that was told of a transient failure, did not fail: the round is given
+     * up and redone from the file (I5). */
+    for (durable_co *c = batch; rc == DURABLE_OK && c; c = c->qnext)
+        if (c->req == REQ_FAIL && (c->fail_code == DURABLE_ENOMEM || c->transient))
+            rc = c->fail_code;
     int i = 0;
     for (durable_co *c = batch; rc == DURABLE_OK && c; c = c->qnext) {
         rc = persist(rt, c, &status[i]);
@@ -1299,8 +1308,8 @@ static int round_commit(durable_rt *rt, durable_co *batch)
     for (durable_co *c = batch, *next; c; c = next) {
         next = c->qnext;
         if (apply(rt, c, status[i++]) != DURABLE_OK) {
-            co_drop(rt, c); /* claimed: the next round adopts it again from the file */
-            rt->claim_dirty = 1;
+            co_drop(rt, c); /* still claimed by us: the next round adopts it again from the file */
+            rt->claim_dirty = rt->reclaim = 1;
         }
     }
     free(status);
@@ -1309,7 +1318,7 @@ static int round_commit(durable_rt *rt, durable_co *batch)
         adopted = c->qnext;
         if (co_insert(rt, c) != DURABLE_OK) {
             co_free(c);
-            rt->claim_dirty = 1;
+            rt->claim_dirty = rt->reclaim = 1; /* claimed by us: adopt it again */
             continue;
         }
         rt->stats.resumed++;
@@ -1471,7 +1480,7 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
         }
     if (rc != DURABLE_OK)
         return rc;
-    durable_rt *rt = calloc(1, sizeof *rt);
+    durable_rt *rt = durable__calloc(1, sizeof *rt);
     if (!rt)
         return DURABLE_ENOMEM;
     rt->opts = o;
@@ -1633,7 +1642,7 @@ static int decode_result(durable_rt *rt, const char *function, const durable__bu
         return DURABLE_ESIZE;
     if (!rd)
         return DURABLE_OK;
-    void *tmp = calloc(1, size);
+    void *tmp = durable__calloc(1, size);
     durable__arena strings = {0};
     int rc = tmp ? DURABLE_OK : DURABLE_ENOMEM;
     if (rc == DURABLE_OK)
@@ -1724,8 +1733,8 @@ DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const du
         return DURABLE_OK;
     }
     if (!*pp) {
-        fn_policy *n = calloc(1, sizeof *n);
-        if (!n || !(n->function = strdup(function))) {
+        fn_policy *n = durable__calloc(1, sizeof *n);
+        if (!n || !(n->function = durable__strdup(function))) {
             free(n);
             return DURABLE_ENOMEM;
         }
@@ -1898,8 +1907,13 @@ static int do_cancel(durable_rt *rt, void *p)
     size_t n;
     rc = rt->store->ops->family(rt->store, p, &ids, &n);
     for (size_t i = n; rc == DURABLE_OK && i-- > 0;) { /* children first */
-        if (rt->store->ops->get(rt->store, ids[i], &r) != DURABLE_OK)
+        rc = rt->store->ops->get(rt->store, ids[i], &r);
+        if (rc == DURABLE_ENOENT) {
+            rc = DURABLE_OK;
             continue;
+        }
+        if (rc != DURABLE_OK)
+            break;
         if (r.status != DURABLE_DONE && r.status != DURABLE_FAILED && r.status != DURABLE_CANCELLED)
             rc = cancel_one(rt, &r);
         durable__row_clear(&r);
@@ -1999,6 +2013,16 @@ DURABLE_API int durable_retry(durable_rt *rt, const char *id)
  * Inside durable functions and steps
  * ---------------------------------------------------------------------- */
 
+/* A call made by running workflow code could not be answered for a reason
+ * that is not the workflow's (memory, the store): what the coroutine does
+ * until its next await is void, and the round is redone from the file, as
+ * after a crash before the commit (round_commit). */
+static void transient(durable_co *co, int code)
+{
+    set_fail(co, code, "transient failure inside a durable function");
+    co->transient = 1;
+}
+
 DURABLE_API int durable_error(void)
 {
     return current ? current->cur_error : 0;
@@ -2018,7 +2042,7 @@ static int record_fail(int code, const char *message, int permanent)
     co->fail_permanent = permanent;
     co->fail_code = code;
     free(co->fail_msg);
-    co->fail_msg = message ? strdup(message) : NULL;
+    co->fail_msg = message ? durable__strdup(message) : NULL;
     return DURABLE_OK;
 }
 
@@ -2038,9 +2062,11 @@ DURABLE_API const char *durable_step_key(void)
     if (!co || !co->in_step)
         return NULL;
     size_t n = strlen(co->id) + 48;
-    char *k = realloc(co->step_key, n);
-    if (!k)
+    char *k = durable__realloc(co->step_key, n);
+    if (!k) {
+        transient(co, DURABLE_ENOMEM);
         return NULL;
+    }
     snprintf(k, n, "%s/%d.%llu", co->id, co->state, (unsigned long long)co->await_seq);
     co->step_key = k;
     return k;
@@ -2080,6 +2106,8 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
     if (rc == DURABLE_OK)
         rc = result_of_row(co->rt, &r, out, size);
     durable__row_clear(&r);
+    if (rc == DURABLE_ENOMEM || rc == DURABLE_EIO || rc == DURABLE_EBUSY)
+        transient(co, rc);
     return rc;
 }
 
@@ -2185,7 +2213,8 @@ DURABLE_API int durable__begin(durable_co *co, int id)
     if (co->cancel == 1) { /* cancellation is delivered at this await */
         co->cancel = 2;
         co->cur_error = DURABLE_ECANCELLED;
-        co_load_state(co, NULL, NULL); /* its value: zeroes */
+        if (co_load_state(co, NULL, NULL) != DURABLE_OK) /* its value: zeroes */
+            set_fail(co, DURABLE_ENOMEM, NULL);
         return 0;
     }
     co->in_step = aw->kind == DURABLE_AWAIT_STEP;
@@ -2235,7 +2264,7 @@ static int issue(durable_co *co, int kind)
     /* Encode the frame now, while what its pointers point at is alive: a
      * pointer into the frame is saved as an offset, one into static storage
      * by symbol, a char * to anything else by content (G17). */
-    durable__ptrs px = {co->frame, co->fn->frame_size, 0, 0, {0}, ""};
+    durable__ptrs px = {co->frame, co->fn->frame_size, 0, 0, {0}, "", {0}};
     int rc = durable__encode_in(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame, &px);
     if (rc == DURABLE_EPOINTER) {
         char msg[400];
@@ -2371,7 +2400,7 @@ DURABLE_API int durable__wait_signal(durable_co *co, const char *name, double ti
     if (rc != DURABLE__SUSPEND)
         return rc;
     free(co->req_name);
-    co->req_name = strdup(name);
+    co->req_name = durable__strdup(name);
     if (!co->req_name) {
         set_fail(co, DURABLE_ENOMEM, NULL);
         return DURABLE_ENOMEM;

@@ -354,7 +354,7 @@ static int inspect(const char *path, int busy_timeout_ms, int *fresh)
     /* A URI path: '?', '#' and '%' must be percent-encoded; an absolute
      * path needs the empty authority (file:///...). */
     size_t len = strlen(path);
-    char *enc = malloc(3 * len + 1), *e = enc;
+    char *enc = durable__malloc(3 * len + 1), *e = enc;
     if (!enc)
         return DURABLE_ENOMEM;
     for (const char *c = path; *c; c++)
@@ -499,7 +499,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
         return rc;
     }
 
-    sqlite_store *s = calloc(1, sizeof *s);
+    sqlite_store *s = durable__calloc(1, sizeof *s);
     if (!s) {
         open_failed(path, DURABLE_ENOMEM, 0);
         return DURABLE_ENOMEM;
@@ -752,7 +752,7 @@ static int sq_append(durable__store *base, const durable__event *e)
 static char *col_strdup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
+    return t ? durable__strdup((const char *)t) : NULL;
 }
 
 static int col_buf(sqlite3_stmt *st, int i, durable__buf *b)
@@ -767,23 +767,33 @@ static int col_buf(sqlite3_stmt *st, int i, durable__buf *b)
     return n > 0 ? durable__buf_put(b, p, (size_t)n) : DURABLE_OK;
 }
 
+/* A text column that may be NULL into *out: ENOMEM when it is not NULL and
+ * could not be copied (a NULL there would mean something else). */
+static int col_text(sqlite3_stmt *st, int i, char **out)
+{
+    *out = col_strdup(st, i);
+    return *out || sqlite3_column_type(st, i) == SQLITE_NULL ? DURABLE_OK : DURABLE_ENOMEM;
+}
+
 /* Fill r from the current row of a ROW_SELECT statement. */
 static int read_row(sqlite3_stmt *st, durable__row *r)
 {
     memset(r, 0, sizeof *r);
+    int rc = DURABLE_OK;
     r->id = col_strdup(st, 0);
     r->function = col_strdup(st, 1);
-    r->parent = col_strdup(st, 2);
+    if (!r->id || !r->function)
+        rc = DURABLE_ENOMEM;
+    static const int text_cols[] = {2, 6, 8, 19, 22};
+    char **text_out[] = {&r->parent, &r->owner, &r->error, &r->waiting_on, &r->policy};
+    for (size_t k = 0; k < sizeof text_cols / sizeof *text_cols; k++)
+        if (col_text(st, text_cols[k], text_out[k]) != DURABLE_OK)
+            rc = DURABLE_ENOMEM;
     r->spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
     r->collected = sqlite3_column_int(st, 4);
     r->status = status_parse((const char *)sqlite3_column_text(st, 5));
-    r->owner = col_strdup(st, 6);
     r->error_code = sqlite3_column_int(st, 7);
-    r->error = col_strdup(st, 8);
-    int rc = DURABLE_OK;
-    if (!r->id || !r->function)
-        rc = DURABLE_ENOMEM;
-    else if (!r->status)
+    if (rc == DURABLE_OK && !r->status)
         rc = DURABLE_ECORRUPT;
     if (rc == DURABLE_OK)
         rc = col_buf(st, 9, &r->args);
@@ -797,10 +807,8 @@ static int read_row(sqlite3_stmt *st, durable__row *r)
     r->seq = (uint64_t)sqlite3_column_int64(st, 16);
     r->await_seq = (uint64_t)sqlite3_column_int64(st, 17);
     r->wait_kind = sqlite3_column_int(st, 18);
-    r->waiting_on = col_strdup(st, 19);
     r->cancel = sqlite3_column_int(st, 20);
     r->paused = sqlite3_column_int(st, 21);
-    r->policy = col_strdup(st, 22);
     if (rc == DURABLE_OK)
         rc = col_buf(st, 23, &r->frame);
     if (rc == DURABLE_OK)
@@ -881,7 +889,7 @@ static int collect_ids(sqlite3_stmt *st, char ***ids, size_t *n)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 16;
-            char **v = realloc(*ids, nc * sizeof *v);
+            char **v = durable__realloc(*ids, nc * sizeof *v);
             if (!v) {
                 ret = DURABLE_ENOMEM;
                 break;
@@ -1142,30 +1150,33 @@ void durable__schema_free(durable__schema *sc)
 }
 
 /* "0,2,3" -> {0, 2, 3}; returns 0 on malformed text. */
+/* "0,2,3" into a malloc'd array: DURABLE_OK, ECORRUPT for anything else,
+ * ENOMEM. */
 static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
 {
     *out = NULL;
     *n = 0;
     if (!t || !*t)
-        return 1;
+        return DURABLE_OK;
     size_t cap = 1;
     for (const char *c = t; *c; c++)
         cap += *c == ',';
-    uint32_t *v = malloc(cap * sizeof *v);
+    uint32_t *v = durable__malloc(cap * sizeof *v);
     if (!v)
-        return 0;
+        return DURABLE_ENOMEM;
     for (const char *c = t; *c;) {
         char *end;
         unsigned long x = strtoul(c, &end, 10);
         if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
             free(v);
-            return 0;
+            *n = 0;
+            return DURABLE_ECORRUPT;
         }
         v[(*n)++] = (uint32_t)x;
         c = *end ? end + 1 : end;
     }
     *out = v;
-    return 1;
+    return DURABLE_OK;
 }
 
 static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
@@ -1192,7 +1203,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         int param = strcmp((const char *)sqlite3_column_text(st, 0), "param") == 0;
         durable_field **arr = param ? &out->params : &out->fields;
         uint32_t *n = param ? &out->nparams : &out->nfields;
-        durable_field *grown = realloc(*arr, (*n + 1) * sizeof **arr);
+        durable_field *grown = durable__realloc(*arr, (*n + 1) * sizeof **arr);
         if (!grown) {
             ret = DURABLE_ENOMEM;
             break;
@@ -1218,7 +1229,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
     st = s->st[S_SCHEMA_AWAITS];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        durable__schema_await *grown = realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
+        durable__schema_await *grown = durable__realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
         if (!grown) {
             ret = DURABLE_ENOMEM;
             break;
@@ -1236,8 +1247,12 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         a->value.size = (uint32_t)sqlite3_column_int64(st, 6);
         a->value.count = 1;
         a->checks_error = sqlite3_column_int(st, 7);
-        if (!a->callee || !parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves))
-            ret = DURABLE_ECORRUPT;
+        if (!a->callee)
+            ret = sqlite3_column_type(st, 2) == SQLITE_NULL ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
+        else
+            ret = parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves);
+        if (ret == DURABLE_OK && !a->value.type && sqlite3_column_type(st, 4) != SQLITE_NULL)
+            ret = DURABLE_ENOMEM;
     }
     if (ret == DURABLE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         ret = map_rc(rc);

@@ -95,7 +95,7 @@ static int remap(const durable_field *of, uint32_t nof, uint32_t old_size, const
                  const uint32_t *want, uint32_t nwant, const durable__buf *in, durable__buf *out, const char *what,
                  char *why, size_t whylen)
 {
-    unsigned char *old = calloc(1, old_size ? old_size : 1), *neu = calloc(1, new_size ? new_size : 1);
+    unsigned char *old = durable__calloc(1, old_size ? old_size : 1), *neu = durable__calloc(1, new_size ? new_size : 1);
     durable__arena strings = {0};
     int rc = old && neu ? DURABLE_OK : DURABLE_ENOMEM;
     if (rc == DURABLE_OK && in->p && in->n)
