@@ -334,7 +334,7 @@ static void decode_prefix(const durable_field *f, uint32_t n, const unsigned cha
         memcpy(one, p, 4);
         one[4] = 1, one[5] = one[6] = one[7] = 0;
         memcpy(one + 8, p + start, at - start);
-        durable__ptrs px = {NULL, 0, 0, 1, {0}, "", {0}};
+        durable__ptrs px = {NULL, 0, 0, 1, {0}, "", {0}, NULL};
         int rc = durable__decode_in(&f[i], 1, one, size, out->base, &out->strings, &px);
         durable__arena_merge(&labels, &px.labels);
         free(one);
@@ -415,7 +415,7 @@ void cli_decode(const durable_field *f, uint32_t n, int valid, uint32_t total, c
     out->base = calloc(1, total ? total : 1);
     if (!out->base)
         cli_oom();
-    durable__ptrs px = {NULL, 0, 0, 1, {0}, "", {0}}; /* lax: symbols by name, as labels */
+    durable__ptrs px = {NULL, 0, 0, 1, {0}, "", {0}, NULL}; /* lax: symbols by name, as labels */
     out->rc = durable__decode_in(f, n, blob, len, out->base, &out->strings, &px);
     durable__arena_merge(&labels, &px.labels);
     if (out->rc == DURABLE_ENOMEM)

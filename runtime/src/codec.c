@@ -16,7 +16,9 @@
  *                     0 NULL | 1 u32 frame offset | 2 u32 name length, name,
  *                     u32 offset (a symbol) | 3 u32 length, bytes (content) |
  *                     4 u32 name length, module name, u32 offset, u32 length,
- *                     bytes (a string in a loaded image, not in a table)
+ *                     bytes (a string in a loaded image, not in a table) |
+ *                     5 u32 index, u32 offset (into the coroutine's nth
+ *                     argument string, in decode order)
  *                   a struct with pointer members (version 2): its bytes with
  *                     the pointers zeroed, then each pointer member, tagged
  *                   others:  sizeof(element) bytes as they are in memory
@@ -49,7 +51,7 @@
 #include <string.h>
 
 #define NULL_STRING 0xFFFFFFFFu
-enum { TAG_NULL = 0, TAG_FRAME = 1, TAG_SYMBOL = 2, TAG_CONTENT = 3, TAG_IMAGE = 4 };
+enum { TAG_NULL = 0, TAG_FRAME = 1, TAG_SYMBOL = 2, TAG_CONTENT = 3, TAG_IMAGE = 4, TAG_ARG = 5 };
 #define MAX_STRING (1u << 30)
 
 int durable__buf_put(durable__buf *b, const void *p, size_t n)
@@ -319,6 +321,31 @@ static void elem_name(durable__ptrs *px, const char *outer, const durable_field 
     snprintf(px->what, sizeof px->what, "%s%s%s%s", outer ? outer : "", outer ? "." : "", f->name, idx);
 }
 
+/* The argument string holding p: its index in decode order (the arena
+ * lists the newest first) and p's offset in it; -1 if none. */
+static long arg_string_at(const durable__arena *a, const char *p, uint32_t *off)
+{
+    long n = 0, at = -1;
+    for (const struct durable__chunk *c = a ? a->head : NULL; c; c = c->next, n++)
+        if (at < 0 && p >= c->data && p <= c->data + strlen(c->data)) {
+            at = n;
+            *off = (uint32_t)(p - c->data);
+        }
+    return at < 0 ? -1 : n - 1 - at;
+}
+
+static char *arg_string(const durable__arena *a, uint32_t index, uint32_t off)
+{
+    long n = 0;
+    for (const struct durable__chunk *c = a ? a->head : NULL; c; c = c->next)
+        n++;
+    long k = n - 1 - (long)index, i = 0;
+    for (struct durable__chunk *c = a && index < (uint32_t)n ? a->head : NULL; c; c = c->next, i++)
+        if (i == k)
+            return off <= strlen(c->data) ? c->data + off : NULL;
+    return NULL;
+}
+
 typedef struct enc {
     durable__buf *out;
     const unsigned char *frame;
@@ -350,6 +377,14 @@ static int put_ptr(enc *E, const durable_field *f, const unsigned char *slot)
             rc = durable__buf_put(E->out, sym->name, nl);
         put_u32(t, (uint32_t)(v - (const unsigned char *)sym->addr));
         return rc == DURABLE_OK ? durable__buf_put(E->out, t, 4) : rc;
+    }
+    uint32_t aoff = 0;
+    long ai = E->px ? arg_string_at(E->px->args, (const char *)v, &aoff) : -1;
+    if (ai >= 0) { /* into one of the coroutine's arguments */
+        t[0] = TAG_ARG;
+        put_u32(t + 1, (uint32_t)ai);
+        put_u32(t + 5, aoff);
+        return durable__buf_put(E->out, t, 9);
     }
     if (f->kind != DURABLE_KIND_STRING)
         return DURABLE_EPOINTER; /* the caller names the element */
@@ -557,6 +592,18 @@ static int get_ptr(dec *D, const durable_field *f, unsigned char *slot)
                          sym ? " (smaller than the saved offset)" : "");
             return DURABLE_EPOINTER;
         }
+        break;
+    }
+    case TAG_ARG: { /* u32 index (x), u32 offset */
+        if (D->len - D->at < 4)
+            return DURABLE_ECORRUPT;
+        uint32_t off = get_u32(D->p + D->at);
+        D->at += 4;
+        v = D->px ? arg_string(D->px->args, x, off) : NULL;
+        if (!v && !(D->px && D->px->lax))
+            return DURABLE_ECORRUPT;
+        if (!v && !(v = durable__arena_strndup(&D->px->labels, "argument", 8)))
+            return DURABLE_ENOMEM;
         break;
     }
     case TAG_IMAGE: { /* module name (x bytes), u32 offset, u32 length, bytes */

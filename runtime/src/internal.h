@@ -74,6 +74,7 @@ typedef struct durable__ptrs {
     durable__arena labels;
     char what[160];
     durable__buf owned; /* decoding with `own`: the copies made (to free if it fails) */
+    const durable__arena *args; /* the coroutine's argument strings, or NULL */
 } durable__ptrs;
 /* After a decode with px->own: on failure free the copies it made; forget
  * the list either way. */

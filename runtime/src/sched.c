@@ -372,7 +372,7 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     }
     int rc = DURABLE_OK;
     memset(nv, 0, vsize);
-    durable__ptrs px = {NULL, 0, 1, 0, {0}, "", {0}};
+    durable__ptrs px = {NULL, 0, 1, 0, {0}, "", {0}, &co->arg_strings}; /* args: decoded before */
     co->rt->why[0] = 0;
     if (frame && frame->p && frame->n) {
         rc = durable__decode_in(fn->fields, fn->nfields, frame->p, frame->n, nf, &strings, &px);
@@ -2264,7 +2264,7 @@ static int issue(durable_co *co, int kind)
     /* Encode the frame now, while what its pointers point at is alive: a
      * pointer into the frame is saved as an offset, one into static storage
      * by symbol, a char * to anything else by content (G17). */
-    durable__ptrs px = {co->frame, co->fn->frame_size, 0, 0, {0}, "", {0}};
+    durable__ptrs px = {co->frame, co->fn->frame_size, 0, 0, {0}, "", {0}, &co->arg_strings};
     int rc = durable__encode_in(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame, &px);
     if (rc == DURABLE_EPOINTER) {
         char msg[400];

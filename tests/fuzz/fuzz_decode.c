@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REQUIRE(rc == DURABLE_OK || rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER || rc == DURABLE_EPOINTER);
     if (rc == DURABLE_OK) {
         /* pointers into the frame are encoded against it, as the scheduler does */
-        durable__ptrs p1 = {v1, sh->size, 0, 0, {0}, "", {0}}, p2 = {v2, sh->size, 0, 0, {0}, "", {0}};
+        durable__ptrs p1 = {v1, sh->size, 0, 0, {0}, "", {0}, NULL}, p2 = {v2, sh->size, 0, 0, {0}, "", {0}, NULL};
         check_bools(sh, v1);
         REQUIRE(durable__encode_in(sh->fields, sh->nfields, v1, &e1, &p1) == DURABLE_OK);
         if (data[3] == DURABLE__CODEC_VERSION) /* (a version-1 string gains a tag byte) */

@@ -37,7 +37,7 @@ static void put_blob(int shape, int n, const void *value)
     unsigned char tag = (unsigned char)shape;
     CHECK_OK(durable__buf_put(&b, &tag, 1));
     durable__buf enc = {0};
-    durable__ptrs px = {value, sh->size, 0, 0, {0}, "", {0}}; /* pointers into it: offsets */
+    durable__ptrs px = {value, sh->size, 0, 0, {0}, "", {0}, NULL}; /* pointers into it: offsets */
     CHECK_OK(durable__encode_in(sh->fields, sh->nfields, value, &enc, &px));
     CHECK_OK(durable__buf_put(&b, enc.p, enc.n));
     char rel[64];
