@@ -295,16 +295,16 @@ static void decode_prefix(const durable_field *f, uint32_t n, const unsigned cha
             whole = len - at >= f[i].size;
             at += whole ? f[i].size : 0;
         } else if (p[2] >= 2) { /* a tag: 0 NULL, 1 offset, 2 name and offset, 3 content,
-                                   4 module name, offset and content */
+                                   4 module name, offset and content, 5 argument and offset */
             for (uint32_t k = 0; k < f[i].count && whole; k++) {
                 whole = len - at >= 1;
                 int tag = whole ? p[at++] : 0;
                 if (!whole || tag == 0)
                     continue;
-                whole = len - at >= 4 && tag <= 4;
+                whole = len - at >= 4 && tag <= 5;
                 uint32_t x = whole ? get_u32(p + at) : 0;
                 at += whole ? 4 : 0;
-                size_t more = tag == 2 ? (size_t)x + 4 : tag == 3 ? x : tag == 4 ? (size_t)x + 8 : 0;
+                size_t more = tag == 2 ? (size_t)x + 4 : tag == 3 ? x : tag == 4 ? (size_t)x + 8 : tag == 5 ? 4 : 0;
                 whole = whole && len - at >= more;
                 if (whole && tag == 4) {
                     more += get_u32(p + at + x + 4);
