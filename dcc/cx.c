@@ -198,6 +198,8 @@ static int nameable(CXType t)
         return nameable(clang_getArrayElementType(t));
     case CXType_Pointer:
         return nameable(clang_getPointeeType(t));
+    case CXType_Complex:
+        return nameable(clang_getElementType(t));
     default:
         return t.kind >= CXType_FirstBuiltin && t.kind <= CXType_LastBuiltin;
     }
@@ -223,6 +225,23 @@ static void decl_parts(cx *C, ir_type *ty, const char *sp)
 }
 
 static ir_type *classify(cx *C, CXType t, int depth);
+
+/* A const-qualified type's spelling without its top-level const ("const
+ * int [3]" -> "int [3]", "char *const" -> "char *"), or NULL when the const
+ * is not spelled there (it comes from a typedef). */
+static const char *unqualified(cx *C, const char *sp)
+{
+    size_t n = strlen(sp);
+    if (!strncmp(sp, "const ", 6) && !strchr(sp, '*'))
+        return ir_strdup(C->u, sp + 6);
+    if (n > 6 && !strcmp(sp + n - 5, "const") && (sp[n - 6] == '*' || sp[n - 6] == ' ')) {
+        n -= 5;
+        while (n && sp[n - 1] == ' ')
+            n--;
+        return ir_printf(C->u, "%.*s", (int)n, sp);
+    }
+    return NULL;
+}
 
 typedef struct fieldwalk {
     cx *C;
@@ -251,6 +270,8 @@ static enum CXVisitorResult visit_field(CXCursor c, CXClientData d)
         w->pointers = name; /* saved member by member: it needs descriptors */
     if (clang_Cursor_isBitField(c) || !name[0])
         w->bitfield = 1;
+    if (ft->is_const || ft->const_member)
+        w->rec->const_member = 1;
     ir_member *m = ir_push(&w->v, &w->n, &w->cap, sizeof *m);
     m->name = name;
     m->type = ft;
@@ -266,9 +287,10 @@ static ir_type *classify(cx *C, CXType t, int depth)
     ty->count = 1;
     ty->is_const = clang_isConstQualifiedType(t);
     CXType ct = clang_getCanonicalType(t);
-    ty->size = clang_Type_getSizeOf(ct);
-    ty->align = clang_Type_getAlignOf(ct);
+    ty->size = ty->align = -1; /* set below, only for types dcc can persist */
     CXType et = ct;
+    /* an array of const elements: clang keeps the const on the array type */
+    ty->is_const |= clang_isConstQualifiedType(ct);
     while (et.kind == CXType_ConstantArray) {
         long long n = clang_getArraySize(et);
         ty->count *= n > 0 ? (unsigned)n : 0;
@@ -310,6 +332,11 @@ static ir_type *classify(cx *C, CXType t, int depth)
     }
     case CXType_Record: {
         fieldwalk w = {C, ty, depth, NULL, 0, 0, 0, NULL};
+        if (clang_isInvalidDeclaration(clang_getTypeDeclaration(et))) {
+            ty->kind = IRT_BAD; /* clang reports why; never ask for its layout */
+            ty->why = "an invalid type";
+            break;
+        }
         ty->kind = IRT_STRUCT;
         clang_Type_visitFields(et, visit_field, &w);
         /* the element as declared (a typedef of an anonymous struct has a
@@ -337,14 +364,19 @@ static ir_type *classify(cx *C, CXType t, int depth)
                                 w.bitfield ? "has bit-fields" : "is declared inside a function");
         } else if (w.pointers && ty->kind == IRT_STRUCT)
             ty->why = "pointers"; /* not refused: tells an enclosing struct */
+        ty->size = clang_Type_getSizeOf(ct);
         if (ty->size < 0 && ty->kind != IRT_BAD) {
             ty->kind = IRT_BAD;
             ty->why = "an incomplete type";
         }
         break;
     }
+    case CXType_Complex: /* stored as its bytes, like a struct without members */
+        ty->kind = IRT_STRUCT;
+        break;
     case CXType_VariableArray: case CXType_IncompleteArray: case CXType_DependentSizedArray:
         ty->kind = IRT_BAD;
+        ty->is_array = 1;
         ty->is_vla = et.kind == CXType_VariableArray;
         ty->why = ty->is_vla ? "a variable-length array" : "an array of unknown size";
         break;
@@ -353,10 +385,23 @@ static ir_type *classify(cx *C, CXType t, int depth)
         ty->why = "a type dcc cannot persist";
         break;
     }
-    if (nameable(t))
-        decl_parts(C, ty, ty->spelling);
-    else if (nameable(ct))
-        decl_parts(C, ty, str(C, clang_getTypeSpelling(ct)));
+    /* Layout is asked of libclang only for the types classified above as
+     * persistable (a byte-array frame member needs it; the output checks it
+     * with _Static_assert).  Never for anything else: clang_Type_getSizeOf
+     * on a type libclang does not expose (a builtin function's type, as in
+     * va_start or __builtin_expect) crashes libclang. */
+    if (ty->kind != IRT_BAD) {
+        ty->size = clang_Type_getSizeOf(ct);
+        ty->align = clang_Type_getAlignOf(ct);
+    }
+    /* Members and locals dcc declares itself (frame, args, parameters) are
+     * declared without the top-level const: dcc assigns them on a resume. */
+    const char *unq = ty->is_const ? unqualified(C, ty->spelling) : ty->spelling;
+    if (nameable(t) && unq)
+        decl_parts(C, ty, unq);
+    else if (nameable(ct) && (unq = ty->is_const ? unqualified(C, str(C, clang_getTypeSpelling(ct)))
+                                                  : str(C, clang_getTypeSpelling(ct))) != NULL)
+        decl_parts(C, ty, unq);
     return ty;
 }
 
@@ -379,7 +424,11 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
         f->kind = CALLEE_AWAITABLE;
     CXType ft = clang_getCursorType(decl);
     f->has_proto = ft.kind == CXType_FunctionProto;
-    f->is_variadic = clang_isFunctionTypeVariadic(ft);
+    /* libclang calls a function without a prototype variadic; a definition
+     * `f()` takes no arguments */
+    f->is_variadic = clang_isFunctionTypeVariadic(ft) &&
+                     !(ft.kind == CXType_FunctionNoProto && clang_isCursorDefinition(decl) &&
+                       clang_Cursor_getNumArguments(decl) <= 0);
     f->is_static = clang_Cursor_getStorageClass(canon) == CX_SC_Static;
     f->ret = classify(C, clang_getResultType(ft), 0);
     int n = clang_Cursor_getNumArguments(decl);
@@ -602,6 +651,31 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
     return n;
 }
 
+/* Does declaration d carry __attribute__((cleanup(f)))?  libclang does not
+ * expose that attribute: read its tokens (a macro such as _cleanup_free_
+ * gives the tokens of its definition). */
+static int has_cleanup(cx *C, CXCursor d)
+{
+    kids k = children(d);
+    int found = 0;
+    for (int i = 0; i < k.n && !found; i++) {
+        if (clang_getCursorKind(k.v[i]) != CXCursor_UnexposedAttr)
+            continue;
+        CXToken *toks = NULL;
+        unsigned nt = 0;
+        clang_tokenize(C->tu, clang_getCursorExtent(k.v[i]), &toks, &nt);
+        for (unsigned t = 0; t < nt && !found; t++) {
+            CXString sp = clang_getTokenSpelling(C->tu, toks[t]);
+            const char *w = clang_getCString(sp);
+            found = !strcmp(w, "cleanup") || !strcmp(w, "__cleanup__");
+            clang_disposeString(sp);
+        }
+        clang_disposeTokens(C->tu, toks, nt);
+    }
+    free(k.v);
+    return found;
+}
+
 /* Register a local (or parameter) of the function being converted. */
 static int add_var(cx *C, CXCursor d)
 {
@@ -620,8 +694,10 @@ static ir_node *conv_var(cx *C, CXCursor d)
     if (sc == CX_SC_Static || sc == CX_SC_Extern) {
         n->var = -1;
         n->op[0] = sc == CX_SC_Static ? 's' : 'e';
-    } else
+    } else {
         n->var = add_var(C, d);
+        C->fn->vars[n->var].cleanup = has_cleanup(C, d);
+    }
     /* the initializer, then any other expression (array bounds) */
     CXCursor init = clang_Cursor_getVarDeclInitializer(d);
     if (!clang_Cursor_isNull(init)) {

@@ -10,6 +10,7 @@
  */
 #include "emit.h"
 #include "diag.h"
+#include "ident.h"
 #include "lower.h"
 #include "out.h"
 
@@ -177,7 +178,7 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
                 if (f->vars[v].pinned) /* it lives in the frame: its address is taken */
                     ob_genf(o, "        __builtin_memcpy((void *)&f_->%s, &a_->%s, sizeof f_->%s);\n",
                             f->vars[v].field, m, f->vars[v].field);
-                else if (f->vars[v].type->is_array)
+                else if (f->vars[v].type->is_array || f->vars[v].type->const_member)
                     ob_genf(o, "        __builtin_memcpy(&%s, &a_->%s, sizeof %s);\n", f->vars[v].name, m,
                             f->vars[v].name);
                 else
@@ -186,8 +187,12 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             }
     }
     ob_gen(o, "        break;\n    }\n");
-    for (int k = 0; k < f->nawaits; k++)
-        ob_genf(o, "    case %d: goto aw%d_;\n", k + 1, k + 1);
+    for (int k = 0; k < f->nawaits; k++) {
+        if (f->awaits[k].resume)
+            ob_genf(o, "    case %d: goto %s;\n", k + 1, f->awaits[k].resume);
+        else
+            ob_genf(o, "    case %d: goto aw%d_;\n", k + 1, k + 1);
+    }
     ob_gen(o, "    default: return durable__bad_state(co_);\n    }\n");
     /* the body: user lines under their own #line */
     size_t at = o->b.n;
@@ -271,9 +276,11 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
             else
                 ob_genf(o, "0, %d, ", a->checks_error);
             if (nsaves && nsaves[k])
-                ob_genf(o, "%s__s%d, %d },\n", n, a->id, nsaves[k]);
+                ob_genf(o, "%s__s%d, %d,\n", n, a->id, nsaves[k]);
             else
-                ob_gen(o, "0, 0 },\n");
+                ob_gen(o, "0, 0,\n");
+            ob_genf(o, "      \"%s\", \"%s\" },\n", ident_c_string(u, ident_place(u, f, a)),
+                    ident_c_string(u, ident_text(u, a)));
         }
         ob_gen(o, "};\n");
     }

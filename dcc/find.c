@@ -70,6 +70,49 @@ static ir_node *side_effect(ir_node *n)
     return NULL;
 }
 
+/* A parameter of a durable function is stored in its args and frame: an
+ * array parameter is a pointer in C (to the caller's memory, gone after a
+ * restart), and so is any other pointer but a string. */
+static int bad_param(ir_unit *u, const char *fname, const char *pname, const ir_type *t, unsigned at)
+{
+    if (t->is_array) {
+        diag_error(u, at, "parameter '%s' of durable function '%s' is an array: C passes it as a pointer "
+                          "to the caller's memory, which cannot be stored", pname ? pname : "", fname);
+        if (t->decl_pre)
+            diag_note(u, at, "pass the values, or a struct that holds the array (`struct { %sv%s; }`), "
+                             "by value instead", t->decl_pre, t->decl_post);
+        else
+            diag_note(u, at, "pass the values, or a struct that holds a fixed-size array, by value instead");
+        return 1;
+    }
+    if (t->kind == IRT_PTR) {
+        diag_error(u, at, "parameter '%s' of durable function '%s' has type '%s', a pointer, which cannot be "
+                          "stored", pname ? pname : "", fname, t->spelling);
+        diag_note(u, at, "it points into the caller, which a restart does not keep; pass the values (a struct, "
+                         "a fixed array inside a struct) or an id");
+        return 1;
+    }
+    if (t->kind == IRT_BAD) {
+        diag_error(u, at, "parameter '%s' of durable function '%s' has type '%s', %s, which cannot be stored",
+                   pname ? pname : "", fname, t->spelling, t->why);
+        if (t->is_pointer)
+            diag_note(u, at, "the memory it points to does not survive a restart; pass the value itself, "
+                             "or a struct of values, instead");
+        return 1;
+    }
+    return 0;
+}
+
+/* A durable function only declared here is checked where it is called (its
+ * definition, elsewhere, is refused too). */
+static void declared_params(finder *F, ir_callee *c, unsigned at)
+{
+    if (c->defined)
+        return;
+    for (int i = 0; i < c->nparams; i++)
+        bad_param(F->u, c->name, c->params[i].name, c->params[i].type, at);
+}
+
 static void check_await(finder *F, ir_node *n)
 {
     ir_unit *u = F->u;
@@ -100,6 +143,7 @@ static void check_await(finder *F, ir_node *n)
     if (c->kind == CALLEE_DURABLE) {
         a->kind = AWAIT_CHILD;
         use_callee(c, F->f->b);
+        declared_params(F, c, call->b);
     } else if (c->kind == CALLEE_AWAITABLE) {
         a->kind = AWAIT_RUNTIME;
         if (strncmp(c->name, "durable_", 8) != 0) {
@@ -142,10 +186,7 @@ static void check_call(finder *F, ir_node *n)
     }
     if (n->flags & IRF_HOST) {
         use_callee(c, F->f->b);
-        if (n->flags & IRF_AWAIT) {
-            diag_error(u, n->b, "await inside the arguments of '%s' used as a durable_call", c->name);
-            diag_note(u, n->b, "await into a local first and pass the local");
-        }
+        declared_params(F, c, n->b);
     }
     if (F->durable) {
         static const char *const banned[] = {"setjmp", "_setjmp", "sigsetjmp", "__sigsetjmp", "longjmp",
@@ -307,13 +348,6 @@ static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee
         if (n->var >= 0 && n->for_init == 0 && n->nkid)
             note_source(F, n->var, n->kid[0]);
         break;
-    case IR_DECL:
-        for (int i = 1; i < n->nkid; i++)
-            if (n->kid[i]->flags & IRF_AWAIT) {
-                diag_error(u, n->kid[i]->b, "await in the second or later declarator of a declaration");
-                diag_note(u, n->b, "declare each variable that awaits in its own declaration");
-            }
-        break;
     case IR_LABEL:
         if (F->durable && n->name && reserved_name(n->name))
             diag_error(u, n->b, "'%s' is a name dcc reserves for generated code; rename it", n->name);
@@ -362,20 +396,9 @@ int find_unit(ir_unit *u)
                 ir_var *v = &f->vars[p];
                 if (!v->is_param)
                     continue;
-                if (v->type->kind == IRT_BAD || v->type->kind == IRT_PTR) {
-                    diag_error(u, v->off, "parameter '%s' of durable function '%s' has type '%s', %s, "
-                                          "which cannot be stored", v->name, f->self->name,
-                               v->type->spelling, v->type->kind == IRT_PTR ? "a pointer" : v->type->why);
-                    if (v->type->kind == IRT_PTR)
-                        diag_note(u, v->off, "it points into the caller, which a restart does not keep; pass "
-                                             "the values (a struct, a fixed array inside a struct) or an id");
-                } else if (v->type->is_array) {
-                    diag_error(u, v->off, "parameter '%s' of durable function '%s' has type '%s', an array "
-                                          "parameter (a pointer in C), which cannot be stored", v->name,
-                               f->self->name, v->type->spelling);
-                    diag_note(u, v->off, "wrap the array in a struct to pass its elements by value");
-                }
-                else if (reserved_name(v->name))
+                if (bad_param(u, f->self->name, v->name, v->type, v->off))
+                    continue;
+                if (reserved_name(v->name))
                     diag_error(u, v->off, "'%s' is a name dcc reserves for generated code; rename it", v->name);
             }
         }

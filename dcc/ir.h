@@ -59,6 +59,8 @@ struct ir_type {
                              file scope ("weight"), or NULL */
     unsigned count;       /* product of array dimensions; 1 for a scalar */
     int is_array, is_vla, is_const, is_pointer;
+    int const_member;     /* a struct with a const member (at any depth):
+                             not assignable, copied with memcpy */
     long long size, align;           /* from clang, for byte-array fallback */
     ir_member *members; int nmembers; /* IRT_STRUCT with a file-scope name */
     const char *why;      /* IRT_BAD: what makes it unpersistable */
@@ -112,6 +114,7 @@ typedef struct ir_var {
     ir_type *type;
     unsigned off, line, col;
     int is_param, is_temp;
+    int cleanup;        /* declared with __attribute__((cleanup(f))) */
     int in_frame;       /* live across some await */
     int pinned;         /* its address is taken: it lives in the frame (lower.c) */
     const char *from;   /* a pointer: the callee whose result it was given, or NULL */
@@ -136,6 +139,8 @@ typedef struct ir_await {
     unsigned char *live;     /* vars spilled/reloaded here (one byte per var) */
     int *inscope; int ninscope; /* vars declared at the await, outermost first */
     int temp;           /* var index of its value temporary, or -1 */
+    const char *resume; /* lower.c: the first label a resume jumps to when
+                           it restores hidden locals first, else NULL (awN_) */
 } ir_await;
 
 typedef struct ir_func {

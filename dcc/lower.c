@@ -45,7 +45,27 @@ typedef struct hole {
     size_t at;   /* offset in the output buffer */
     int await;   /* index in f->awaits */
     int spill;   /* 1 spill, 0 reload */
+    int kind;    /* HOLE_AWAIT, HOLE_CONST (a: first of n vars in cvars),
+                    HOLE_SHADOW (a: index in shadows) */
+    int a, n;
 } hole;
+
+enum { HOLE_AWAIT, HOLE_CONST, HOLE_SHADOW };
+
+/* A declaration of w that hides the visible local v of the same name.  Its
+ * hole, just before the declaration (where v is still visible), saves v and
+ * holds the resume stubs that restore v for the awaits in w's scope. */
+typedef struct shadow {
+    int w, v;
+    const char *bad; /* why v cannot be saved there, or NULL */
+} shadow;
+
+/* A `const` token dcc may drop from a declaration: top-level const of
+ * locals live across an await (restored by assignment on a resume). */
+typedef struct dconst {
+    unsigned off, len;
+    int a, n;    /* its variables: cvars[a .. a+n) */
+} dconst;
 
 typedef struct target {
     int brk, cont;   /* CFG nodes */
@@ -72,6 +92,15 @@ typedef struct lw {
     int ngen;     /* counter for cK_, qK_, contK_ */
     int errvar;   /* pseudo variable: "reads durable_error()" */
     int errors;
+    shadow *shadows; int nshadows, capshadows;
+    dconst *dc; int ndc, capdc; /* of the declaration being copied */
+    ilist cvars;  /* variables of HOLE_CONST holes */
+    ilist constok;/* const locals whose const dcc can drop */
+    /* after settle(), per await k and var v (index k * nv + v): */
+    int nv;
+    int *hider;   /* the var hiding v at k (+1), 0 if v is not hidden */
+    int *stub;    /* label number of v's resume stub at k, or 0 */
+    int nstub;
 } lw;
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -127,12 +156,299 @@ static int killed(ir_node *e)
     return -1;
 }
 
-static void hole_at(lw *L, int await, int spill)
+static hole *hole_at(lw *L, int await, int spill)
 {
     hole *h = ir_push(&L->holes, &L->nholes, &L->capholes, sizeof *h);
     h->at = L->o->b.n;
     h->await = await;
     h->spill = spill;
+    h->kind = HOLE_AWAIT;
+    return h;
+}
+
+/* ---- the user's text of a declaration ----------------------------------- */
+
+static int idch(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Skip blanks and comments from p (not past end). */
+static unsigned blank(lw *L, unsigned p, unsigned end)
+{
+    const char *s = L->u->src;
+    while (p < end) {
+        if (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r' || s[p] == '\f' || s[p] == '\v')
+            p++;
+        else if (s[p] == '\\' && p + 1 < end && s[p + 1] == '\n')
+            p += 2;
+        else if (s[p] == '/' && p + 1 < end && s[p + 1] == '*') {
+            const char *e = strstr(s + p + 2, "*/");
+            p = e ? (unsigned)(e - s) + 2 : end;
+        } else if (s[p] == '/' && p + 1 < end && s[p + 1] == '/') {
+            while (p < end && s[p] != '\n')
+                p++;
+        } else
+            break;
+    }
+    return p;
+}
+
+static int word_is(lw *L, unsigned b, unsigned e, const char *w)
+{
+    return e - b == strlen(w) && !strncmp(L->u->src + b, w, e - b);
+}
+
+/* Where the first declarator of declaration s begins (the end of its
+ * specifiers), scanning [s->b, name).  *ok is 0 when the specifiers cannot
+ * be repeated for another declaration (they define a struct or enum). */
+static unsigned spec_end(lw *L, ir_node *s, unsigned name, int *ok)
+{
+    const char *src = L->u->src;
+    unsigned p = s->b, wb = 0, we = 0;
+    *ok = 1;
+    while ((p = blank(L, p, name)) < name) {
+        char c = src[p];
+        if (idch(c)) {
+            wb = p;
+            while (p < name && idch(src[p]))
+                p++;
+            we = p;
+            continue;
+        }
+        if (c == '(' && we && (word_is(L, wb, we, "typeof") || word_is(L, wb, we, "__typeof__") ||
+                               word_is(L, wb, we, "__typeof") || word_is(L, wb, we, "_Alignas") ||
+                               word_is(L, wb, we, "__attribute__") || word_is(L, wb, we, "__attribute") ||
+                               word_is(L, wb, we, "_Atomic"))) {
+            int depth = 0;
+            do {
+                if (src[p] == '(')
+                    depth++;
+                else if (src[p] == ')')
+                    depth--;
+                else if (src[p] == '{' || src[p] == '"' || src[p] == '\'')
+                    *ok = 0;
+                p++;
+            } while (p < name && depth > 0);
+            we = 0;
+            continue;
+        }
+        if (c == '*' || c == '(')
+            return p;
+        if (c == '{' || c == '"' || c == '\'' || c == '[')
+            *ok = 0;
+        we = 0;
+        p++;
+    }
+    return name;
+}
+
+/* The `const` words in [b, e) outside parentheses: the last one if `last`,
+ * else the first.  Returns its offset, or 0. */
+static unsigned const_word(lw *L, unsigned b, unsigned e, int last)
+{
+    const char *src = L->u->src;
+    unsigned p = b, found = 0;
+    int depth = 0;
+    while ((p = blank(L, p, e)) < e) {
+        if (idch(src[p])) {
+            unsigned wb = p;
+            while (p < e && idch(src[p]))
+                p++;
+            if (!depth && word_is(L, wb, p, "const")) {
+                found = wb;
+                if (!last)
+                    return found;
+            }
+            continue;
+        }
+        depth += src[p] == '(';
+        depth -= src[p] == ')' && depth > 0;
+        if (src[p] == '*' && !depth)
+            found = 0; /* a const before a '*' qualifies the pointee */
+        p++;
+    }
+    return found;
+}
+
+static int in_ilist(const ilist *l, int x)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i] == x)
+            return 1;
+    return 0;
+}
+
+static void add_dconst(lw *L, unsigned off, const int *vars, int n)
+{
+    for (int i = 0; i < L->ndc; i++)
+        if (L->dc[i].off == off)
+            return;
+    dconst *d = ir_push(&L->dc, &L->ndc, &L->capdc, sizeof *d);
+    d->off = off;
+    d->len = 5;
+    d->a = L->cvars.n;
+    d->n = n;
+    for (int i = 0; i < n; i++) {
+        ipush(&L->cvars, vars[i]);
+        ipush(&L->constok, vars[i]);
+    }
+}
+
+/* Find the top-level `const` of each const local declared by s: in the
+ * shared specifiers (when no declarator of s is a pointer, whose pointee
+ * it would be) or after the declarator's last '*'.  A const that comes from
+ * a typedef is not in the text: that local stays refused. */
+static void decl_consts(lw *L, ir_node *s, unsigned spec)
+{
+    L->ndc = 0;
+    ir_var *vs = L->f->vars;
+    int any_ptr = 0, all_vars = 1;
+    for (int i = 0; i < s->nkid; i++) {
+        int v = s->kid[i]->var;
+        if (v < 0)
+            all_vars = 0;
+        else if (vs[v].type->is_pointer)
+            any_ptr = 1;
+    }
+    for (int i = 0; i < s->nkid; i++) {
+        int v = s->kid[i]->var;
+        if (v < 0 || !vs[v].type->is_const || vs[v].off <= s->b)
+            continue;
+        if (vs[v].type->is_pointer && !vs[v].type->is_array) {
+            unsigned from = i ? s->kid[i - 1]->e : spec;
+            unsigned c = const_word(L, from, vs[v].off, 1);
+            if (c)
+                add_dconst(L, c, &v, 1);
+        } else if (!any_ptr && all_vars) {
+            unsigned c = const_word(L, s->b, spec, 0);
+            if (c) {
+                int *all = calloc((size_t)s->nkid, sizeof *all);
+                for (int j = 0; all && j < s->nkid; j++)
+                    all[j] = s->kid[j]->var;
+                if (all)
+                    add_dconst(L, c, all, s->nkid);
+                free(all);
+            }
+        }
+    }
+}
+
+static void const_hole(lw *L, const dconst *d)
+{
+    hole *h = hole_at(L, -1, 0);
+    h->kind = HOLE_CONST;
+    h->a = d->a;
+    h->n = d->n;
+}
+
+/* Copy the user's text up to `to`, leaving a hole for each droppable const. */
+static void dsrc(lw *L, unsigned to)
+{
+    ob *o = L->o;
+    for (int i = 0; i < L->ndc; i++) {
+        dconst *d = &L->dc[i];
+        if (d->off < o->pos || d->off + d->len > to)
+            continue;
+        ob_src(o, d->off);
+        const_hole(L, d);
+        ob_skip(o, d->off + d->len);
+    }
+    ob_src(o, to);
+}
+
+/* Generate the specifiers [s->b, spec) again (for a declaration split at a
+ * declarator that awaits), with the same const holes. */
+static void spec_again(lw *L, ir_node *s, unsigned spec)
+{
+    ob *o = L->o;
+    unsigned p = s->b;
+    for (;;) {
+        const dconst *next = NULL;
+        for (int i = 0; i < L->ndc; i++)
+            if (L->dc[i].off >= p && L->dc[i].off < spec && (!next || L->dc[i].off < next->off))
+                next = &L->dc[i];
+        unsigned to = next ? next->off : spec;
+        sb t = {0, 0, 0};
+        sb_src(&t, L->u, p, to);
+        for (size_t i = 0; i < t.n; i++)
+            if (t.s[i] == '\n')
+                t.s[i] = ' ';
+        if (t.n)
+            ob_gen(o, t.s);
+        sb_free(&t);
+        if (!next)
+            break;
+        const_hole(L, next);
+        p = next->off + next->len;
+    }
+    if (spec > s->b && !strchr(" \t\n", L->u->src[spec - 1]))
+        ob_gen(o, " ");
+}
+
+/* Does n take the address of variable v (or mention it under &)? */
+static int addr_taken(ir_node *n, int v, int under)
+{
+    if (!n)
+        return 0;
+    if (n->kind == IR_REF && n->var == v && under)
+        return 1;
+    under = under || (n->kind == IR_UNARY && !strcmp(n->op, "&"));
+    for (int i = 0; i < n->nkid; i++)
+        if (addr_taken(n->kid[i], v, under))
+            return 1;
+    return 0;
+}
+
+static int mentions(ir_node *n, int v)
+{
+    return addr_taken(n, v, 1);
+}
+
+static int new_temp(lw *L, const char *name, ir_type *t, unsigned off);
+
+/* Declaration d hides visible locals: record each, with its hole here. */
+static void shadow_sites(lw *L, ir_node *d)
+{
+    ir_var *vs = L->f->vars;
+    for (int i = 0; i < d->nkid; i++) {
+        const char *nm = d->kid[i]->name;
+        int w = d->kid[i]->var;
+        for (int j = L->scope.n - 1; j >= 0 && nm; j--) {
+            int v = L->scope.v[j];
+            if (v == w || vs[v].is_temp || strcmp(vs[v].name, nm))
+                continue;
+            if (w < 0) { /* a static local: in scope for settle() to see, never saved */
+                w = new_temp(L, nm, &int_type, d->kid[i]->b);
+                vs = L->f->vars;
+            }
+            shadow *sh = ir_push(&L->shadows, &L->nshadows, &L->capshadows, sizeof *sh);
+            sh->w = w;
+            sh->v = v;
+            sh->bad = NULL;
+            if (d->kid[i]->var < 0)
+                sh->bad = "a static local, which dcc does not save";
+            else if (vs[v].type->is_array || addr_taken(L->f->body, v, 0))
+                sh->bad = "its address may be taken, so it could change there through a pointer";
+            for (int k = 0; k < i && !sh->bad; k++)
+                if (mentions(d->kid[k], v))
+                    sh->bad = "the same declaration uses it before hiding it";
+            hole *h = hole_at(L, -1, 0);
+            h->kind = HOLE_SHADOW;
+            h->a = L->nshadows - 1;
+            break;
+        }
+    }
+}
+
+static int hides_any(lw *L, ir_node *d)
+{
+    for (int i = 0; i < d->nkid; i++)
+        for (int j = 0; j < L->scope.n && d->kid[i]->name; j++)
+            if (!L->f->vars[L->scope.v[j]].is_temp && !strcmp(L->f->vars[L->scope.v[j]].name, d->kid[i]->name) &&
+                L->scope.v[j] != d->kid[i]->var)
+                return 1;
+    return 0;
 }
 
 static const char *decl_of(lw *L, ir_type *t, const char *name)
@@ -259,6 +575,13 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
             diag_error(L->u, n->b, "await in the scope of variable-length array '%s'", v->name);
             diag_note(L->u, v->off, "'%s' declared here; a resumed coroutine cannot re-enter its scope; "
                                     "use a fixed-size array or close its block before the await", v->name);
+            L->errors++;
+        }
+        if (v->cleanup) {
+            diag_error(L->u, n->b, "await in the scope of local '%s', which has a cleanup attribute", v->name);
+            diag_note(L->u, v->off, "'%s' declared here; its cleanup would run at every await, where the step "
+                                    "function returns, not once at the end of its block; close its block "
+                                    "before the await", v->name);
             L->errors++;
         }
     }
@@ -434,6 +757,21 @@ static void lx(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
             return;
         }
         break;
+    case IR_CALL:
+        /* a host call f(args) rewritten to a durable_call value (as sb_src
+         * does for text without awaits), its arguments lowered */
+        if ((n->flags & IRF_HOST) && n->callee && n->nkid > 1) {
+            const char *fn = n->callee->name;
+            sb_printf(txt, "(durable_call){ &%s__fn, &(struct %s__args){ ", fn, fn);
+            for (int i = 1; i < n->nkid; i++) {
+                if (i > 1)
+                    sb_puts(txt, ", ");
+                lx(L, n->kid[i], txt, uses, 0);
+            }
+            sb_printf(txt, " }, sizeof(struct %s__args) }", fn);
+            return;
+        }
+        break;
     case IR_STMTEXPR: case IR_SIZEOF: case IR_GENERIC:
         /* find.c refused the awaits in these */
         return;
@@ -500,57 +838,85 @@ static void decl_cfg(lw *L, ir_node *d)
     }
 }
 
-/* A declaration whose first initializer awaits: the awaits go before it. */
-static void ls_decl(lw *L, ir_node *s, unsigned end)
+/* One declarator of a declaration: in scope after it. */
+static void declarator_cfg(lw *L, ir_node *v, ilist *u)
 {
-    ob *o = L->o;
-    ob_src(o, s->b);
-    if (!(s->flags & IRF_AWAIT)) {
-        decl_cfg(L, s);
-        ob_src(o, end);
-        return;
-    }
-    ir_node *v = s->kid[0];
-    ir_node *init = v->for_init == 0 ? v->kid[0] : NULL;
-    if (!init || !(init->flags & IRF_AWAIT) || (init->flags & IRF_BADEXT)) {
-        if (init)
-            refuse_macro(L, init);
-        else {
-            diag_error(L->u, v->b, "await in a declarator outside its initializer cannot be translated");
-            L->errors++;
-        }
-        return;
-    }
-    sb t = {0, 0, 0};
-    ilist u = {0, 0, 0};
-    lx(L, init, &t, &u, 0);
-    ob_src(o, init->b);
-    ob_gen(o, t.s ? t.s : "");
-    ob_skip(o, init->e);
-    for (int k = 1; k < v->nkid; k++) /* array bounds */
-        refs(L, v->kid[k], &u);
     int n = node_after(L);
-    use_all(L, n, &u);
+    use_all(L, n, u);
     if (v->var >= 0) {
         cfg_def(L->g, n, v->var);
         ipush(&L->scope, v->var);
     }
-    sb_free(&t);
-    free(u.v);
-    /* the other declarators have no awaits (find.c) */
-    for (int i = 1; i < s->nkid; i++) {
-        ir_node *w = s->kid[i];
-        int m = node_after(L);
-        ilist wu = {0, 0, 0};
-        refs(L, w, &wu);
-        use_all(L, m, &wu);
-        free(wu.v);
-        if (w->var >= 0) {
-            cfg_def(L->g, m, w->var);
-            ipush(&L->scope, w->var);
-        }
+}
+
+/* A declaration.  The awaits of a declarator's initializer go just before
+ * it; for a later declarator (`int a = 1, b = await(f(a));`) the
+ * declaration is split there, `int a = 1; ...awaits... int b = t1_;`, which
+ * C defines the same (each declarator is in scope from its end). */
+static void ls_decl(lw *L, ir_node *s, unsigned end)
+{
+    ob *o = L->o;
+    ob_src(o, s->b);
+    shadow_sites(L, s);
+    int ok = 1;
+    unsigned name0 = s->nkid && s->kid[0]->var >= 0 ? L->f->vars[s->kid[0]->var].off : s->b;
+    unsigned spec = spec_end(L, s, name0, &ok);
+    decl_consts(L, s, spec);
+    if (!(s->flags & IRF_AWAIT)) {
+        decl_cfg(L, s);
+        dsrc(L, end);
+        L->ndc = 0;
+        return;
     }
-    ob_src(o, end);
+    for (int i = 0; i < s->nkid; i++) {
+        ir_node *v = s->kid[i];
+        ilist u = {0, 0, 0};
+        if (!(v->flags & IRF_AWAIT)) {
+            refs(L, v, &u);
+            declarator_cfg(L, v, &u);
+            free(u.v);
+            continue;
+        }
+        ir_node *init = v->for_init == 0 ? v->kid[0] : NULL;
+        if (!init || !(init->flags & IRF_AWAIT) || (init->flags & IRF_BADEXT)) {
+            if (init)
+                refuse_macro(L, init);
+            else {
+                diag_error(L->u, v->b, "await in a declarator outside its initializer cannot be translated");
+                L->errors++;
+            }
+            L->ndc = 0;
+            return;
+        }
+        if (i > 0) {
+            unsigned comma = blank(L, s->kid[i - 1]->e, v->b);
+            if (!ok || spec <= s->b || comma >= v->b || L->u->src[comma] != ',' || (s->kid[i - 1]->flags & IRF_BADEXT)) {
+                diag_error(L->u, init->b, "await in a later declarator of this declaration cannot be translated");
+                diag_note(L->u, s->b, "dcc splits the declaration there, and cannot repeat these specifiers "
+                                      "(a struct or enum defined in them); declare it on its own");
+                L->errors++;
+                L->ndc = 0;
+                return;
+            }
+            dsrc(L, s->kid[i - 1]->e);
+            ob_gen(o, ";");
+            ob_skip(o, comma + 1);
+        }
+        sb t = {0, 0, 0};
+        lx(L, init, &t, &u, 0);
+        if (i > 0)
+            spec_again(L, s, spec);
+        dsrc(L, init->b);
+        ob_gen(o, t.s ? t.s : "");
+        ob_skip(o, init->e);
+        for (int k = 1; k < v->nkid; k++) /* array bounds */
+            refs(L, v->kid[k], &u);
+        declarator_cfg(L, v, &u);
+        sb_free(&t);
+        free(u.v);
+    }
+    dsrc(L, end);
+    L->ndc = 0;
 }
 
 /* An expression evaluated for its effect, text [b, end) (end after ';'). */
@@ -859,10 +1225,20 @@ static void ls(lw *L, ir_node *s)
         int hdr_await = (init && (init->flags & IRF_AWAIT)) || (c && (c->flags & IRF_AWAIT)) ||
                         (inc && (inc->flags & IRF_AWAIT));
         int X = cfg_node(L->g);
+        /* a for-declaration that hides a local gets its shadow hole in a
+         * block of its own, before the for */
+        int wrap = !hdr_await && init && init->kind == IR_DECL && hides_any(L, init);
+        if (wrap) {
+            ob_gen(o, "{ ");
+            shadow_sites(L, init);
+        }
         if (!hdr_await) {
-            if (init && init->kind == IR_DECL)
+            if (init && init->kind == IR_DECL) {
+                int ok = 1;
+                unsigned name0 = init->nkid && init->kid[0]->var >= 0 ? L->f->vars[init->kid[0]->var].off : init->b;
+                decl_consts(L, init, spec_end(L, init, name0, &ok));
                 decl_cfg(L, init);
-            else if (init) {
+            } else if (init) {
                 int n = node_after(L);
                 ilist u = {0, 0, 0};
                 refs(L, init, &u);
@@ -870,7 +1246,8 @@ static void ls(lw *L, ir_node *s)
                 cfg_def(L->g, n, killed(init));
                 free(u.v);
             }
-            ob_src(o, body->b);
+            dsrc(L, body->b); /* the header, without a const dcc drops */
+            L->ndc = 0;
             ilist u = {0, 0, 0};
             refs(L, c, &u);
             int H = node_after(L);
@@ -891,6 +1268,8 @@ static void ls(lw *L, ir_node *s)
             if (c)
                 cfg_edge(L->g, H, X);
             ob_src(o, s->e);
+            if (wrap)
+                ob_gen(o, " }");
         } else {
             if (s->flags & IRF_BADEXT) {
                 refuse_macro(L, s);
@@ -1078,6 +1457,13 @@ static void settle(lw *L)
     if (getenv("DCC_DEBUG_CFG"))
         cfg_dump(L->g, stderr);
     unsigned char *reported = calloc((size_t)f->nvars + 1, 1);
+    L->nv = f->nvars;
+    L->hider = calloc((size_t)f->nawaits * (size_t)f->nvars + 1, sizeof(int));
+    L->stub = calloc((size_t)f->nawaits * (size_t)f->nvars + 1, sizeof(int));
+    if (!L->hider || !L->stub) {
+        fputs("dcc: error: out of memory\n", stderr);
+        exit(2);
+    }
     for (int k = 0; k < f->nawaits; k++) {
         ir_await *a = &f->awaits[k];
         a->live = ir_alloc(L->u, (size_t)f->nvars + 1);
@@ -1096,20 +1482,35 @@ static void settle(lw *L)
                 continue;
             if (at < 0)
                 continue; /* not declared here: its value is not defined after the await */
-            for (int j = at + 1; j < a->ninscope; j++)
-                if (!strcmp(f->vars[a->inscope[j]].name, var->name) && !reported[v]) {
+            for (int j = at + 1; j < a->ninscope; j++) {
+                int w = a->inscope[j];
+                if (strcmp(f->vars[w].name, var->name))
+                    continue;
+                /* hidden at the await by w: saved and restored at w's
+                 * declaration (shadow_sites), where it is visible */
+                const shadow *sh = NULL;
+                for (int i = 0; i < L->nshadows; i++)
+                    if (L->shadows[i].w == w && L->shadows[i].v == v)
+                        sh = &L->shadows[i];
+                if (sh && !sh->bad)
+                    L->hider[k * L->nv + v] = w + 1;
+                else if (!reported[v]) {
                     diag_error(L->u, var->off, "local '%s' is live across the await at line %u but hidden there "
-                                               "by another '%s'", var->name, a->line, var->name);
-                    diag_note(L->u, f->vars[a->inscope[j]].off, "rename one of them");
+                                               "by another '%s'%s%s", var->name, a->line, var->name,
+                               sh ? ": " : "", sh ? sh->bad : "");
+                    diag_note(L->u, f->vars[w].off, "dcc saves a hidden local where it is hidden; rename one of "
+                                                    "them");
                     reported[v] = 1;
                     L->errors++;
                 }
+                break;
+            }
             if (var->type->kind == IRT_BAD && !reported[v]) {
                 diag_error(L->u, var->off, "local '%s' of type '%s' (%s) is live across the await at line %u",
                            var->name, var->type->spelling, var->type->why, a->line);
                 diag_note(L->u, a->node->b, "only numbers, enums, bools, fixed arrays and structs of them, "
-                                            "and char * strings survive an await; recompute or copy the "
-                                            "value after the await instead");
+                                            "strings and data pointers survive an await; recompute or copy "
+                                            "the value after the await instead");
                 reported[v] = 1;
                 L->errors++;
             } else if (var->type->kind == IRT_PTR && var->from && !reported[v]) {
@@ -1121,10 +1522,15 @@ static void settle(lw *L)
                                             "value into a local");
                 reported[v] = 1;
                 L->errors++;
-            } else if (var->type->is_const && !reported[v]) {
-                diag_error(L->u, var->off, "const local '%s' is live across the await at line %u", var->name,
-                           a->line);
-                diag_note(L->u, a->node->b, "dcc restores it by assignment after a resume; drop the const");
+            } else if (var->type->is_const && !var->is_param && !in_ilist(&L->constok, v) && !reported[v]) {
+                /* dcc drops a const it can see in the declaration; one
+                 * that comes from a typedef it cannot */
+                diag_error(L->u, var->off, "const local '%s' is live across the await at line %u, and dcc "
+                                           "cannot drop its const", var->name, a->line);
+                diag_note(L->u, a->node->b, "dcc restores a local by assignment after a resume; it drops a "
+                                            "const written in the declaration, not one from a typedef or "
+                                            "shared with a pointer declarator: declare the local on its own, "
+                                            "with `const` written out");
                 reported[v] = 1;
                 L->errors++;
             }
@@ -1133,6 +1539,18 @@ static void settle(lw *L)
         }
     }
     free(reported);
+    /* resume stubs for hidden locals: case k jumps to the first, each
+     * restores its local and jumps to the next, the last to awK_ */
+    for (int k = 0; k < f->nawaits; k++) {
+        ir_await *a = &f->awaits[k];
+        for (int i = a->ninscope - 1; i >= 0; i--) {
+            int v = a->inscope[i];
+            if (L->hider[k * L->nv + v] && a->live[v]) {
+                L->stub[k * L->nv + v] = ++L->nstub;
+                a->resume = ir_printf(L->u, "sh%d_", L->nstub);
+            }
+        }
+    }
     /* frame member names: the user's, made distinct */
     for (int v = 0; v < f->nvars; v++) {
         ir_var *var = &f->vars[v];
@@ -1152,6 +1570,23 @@ static void settle(lw *L)
     }
 }
 
+/* Save (spill) or restore one variable. */
+static void var_copy(sb *b, const ir_var *var, int spill)
+{
+    if (var->type->is_array || !var->type->decl_pre || var->type->const_member) {
+        if (spill && !var->type->decl_pre)
+            sb_printf(b, "_Static_assert(sizeof %s == sizeof f_->%s, \"dcc: layout of '%s'\"); ", var->name,
+                      var->field, var->name);
+        if (spill)
+            sb_printf(b, "__builtin_memcpy(&f_->%s, &%s, sizeof %s); ", var->field, var->name, var->name);
+        else
+            sb_printf(b, "__builtin_memcpy(&%s, &f_->%s, sizeof %s); ", var->name, var->field, var->name);
+    } else if (spill)
+        sb_printf(b, "f_->%s = %s; ", var->field, var->name);
+    else
+        sb_printf(b, "%s = f_->%s; ", var->name, var->field);
+}
+
 /* The text that saves (spill) or restores (reload) await k's variables. */
 static void hole_text(lw *L, sb *b, int k, int spill)
 {
@@ -1159,24 +1594,52 @@ static void hole_text(lw *L, sb *b, int k, int spill)
     ir_await *a = &f->awaits[k];
     size_t at = b->n;
     for (int v = 0; v < f->nvars; v++) {
-        if (!a->live[v] || f->vars[v].pinned) /* a pinned local is the frame's already */
+        if (!a->live[v] || f->vars[v].pinned || L->hider[k * L->nv + v]) /* pinned: the frame's already;
+                                                                             hidden: see shadow_text */
             continue;
-        ir_var *var = &f->vars[v];
-        if (var->type->is_array || !var->type->decl_pre) {
-            if (spill && !var->type->decl_pre)
-                sb_printf(b, "_Static_assert(sizeof %s == sizeof f_->%s, \"dcc: layout of '%s'\"); ",
-                          var->name, var->field, var->name);
-            if (spill)
-                sb_printf(b, "__builtin_memcpy(&f_->%s, &%s, sizeof %s); ", var->field, var->name, var->name);
-            else
-                sb_printf(b, "__builtin_memcpy(&%s, &f_->%s, sizeof %s); ", var->name, var->field, var->name);
-        } else if (spill)
-            sb_printf(b, "f_->%s = %s; ", var->field, var->name);
-        else
-            sb_printf(b, "%s = f_->%s; ", var->name, var->field);
+        var_copy(b, &f->vars[v], spill);
     }
     if (!spill && b->n == at)
         sb_puts(b, "; "); /* a label needs a statement */
+}
+
+/* The text of shadow site i (before the declaration of w, which hides v):
+ * v saved on the way in, and for each await in w's scope that saves v, a
+ * resume stub that restores v and goes on to the await. */
+static void shadow_text(lw *L, sb *b, int i)
+{
+    ir_func *f = L->f;
+    const shadow *sh = &L->shadows[i];
+    int v = sh->v, saved = 0;
+    for (int k = 0; k < f->nawaits; k++) {
+        if (L->hider[k * L->nv + v] != sh->w + 1 || !L->stub[k * L->nv + v])
+            continue;
+        if (!saved)
+            var_copy(b, &f->vars[v], 1);
+        saved = 1;
+        ir_await *a = &f->awaits[k];
+        const char *next = NULL;
+        int pos = in_list(a->inscope, a->ninscope, v);
+        for (int j = pos + 1; j < a->ninscope && !next; j++) {
+            int x = a->inscope[j];
+            if (L->stub[k * L->nv + x])
+                next = ir_printf(L->u, "sh%d_", L->stub[k * L->nv + x]);
+        }
+        sb_printf(b, "if (0) { sh%d_: ", L->stub[k * L->nv + v]);
+        var_copy(b, &f->vars[v], 0);
+        if (next)
+            sb_printf(b, "goto %s; } ", next);
+        else
+            sb_printf(b, "goto aw%d_; } ", a->id);
+    }
+}
+
+static void const_text(lw *L, sb *b, const hole *h)
+{
+    for (int i = 0; i < h->n; i++)
+        if (L->f->vars[L->cvars.v[h->a + i]].in_frame)
+            return; /* restored by assignment: declared without const */
+    sb_puts(b, "const");
 }
 
 int lower_func(ir_unit *u, ir_func *f, ob *o)
@@ -1204,8 +1667,18 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
     size_t start = o->b.n;
     ir_node *body = f->body;
     ob_skip(o, body->b + 1);
-    for (int i = 0; i < body->nkid; i++)
+    for (int i = 0; i < body->nkid; i++) {
+        /* the body follows the dispatch in the step function, so a GNU
+         * local label declaration there no longer opens a block */
+        if (body->kid[i]->kind == IR_DECL && written_as(&L, body->kid[i], "__label__")) {
+            diag_error(u, body->kid[i]->b, "a local label declaration at the top of a durable function "
+                                           "cannot be translated");
+            diag_note(u, body->kid[i]->b, "dcc puts the body after its dispatch, where __label__ does not "
+                                          "open a block; declare it in an inner block { ... }");
+            L.errors++;
+        }
         ls(&L, body->kid[i]);
+    }
     ob_src(o, body->e - 1);
     ob_gen(o, "return durable__return(co_, 0, 0); ");
     cfg_edge(L.g, L.cur, L.exit);
@@ -1219,7 +1692,12 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
         sb_put(&out, o->b.s, start);
         for (int i = 0; i < L.nholes; i++) {
             sb_put(&out, o->b.s + p, L.holes[i].at - p);
-            hole_text(&L, &out, L.holes[i].await, L.holes[i].spill);
+            if (L.holes[i].kind == HOLE_CONST)
+                const_text(&L, &out, &L.holes[i]);
+            else if (L.holes[i].kind == HOLE_SHADOW)
+                shadow_text(&L, &out, L.holes[i].a);
+            else
+                hole_text(&L, &out, L.holes[i].await, L.holes[i].spill);
             p = L.holes[i].at;
         }
         sb_put(&out, o->b.s + p, o->b.n - p);
@@ -1230,5 +1708,11 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
     free(L.scope.v);
     free(L.labels);
     free(L.holes);
+    free(L.shadows);
+    free(L.dc);
+    free(L.cvars.v);
+    free(L.constok.v);
+    free(L.hider);
+    free(L.stub);
     return L.errors;
 }

@@ -6,7 +6,7 @@
  *   schema.c    frame schemas rebuilt from the file, and decoding value blobs
  *   value.c     decoded values as text and as JSON
  *   output.c    growable strings, the JSON writer, times and durations
- *   list.c, show.c, history.c   the read commands (own read-only connection)
+ *   list.c, show.c, history.c, stats.c   the read commands (own read-only connection)
  *   control.c   the write commands, through the libdurable host API only
  *
  * The read commands never write to the file; the write commands never touch
@@ -50,6 +50,7 @@ typedef struct cli_args {
     long long offset;     /* list/history --offset */
     const char *before;   /* purge --before / --older-than */
     int all;              /* signal --all */
+    int prometheus;       /* stats --prometheus */
 } cli_args;
 
 /* The commands (list.c, show.c, history.c, control.c).  Each prints its
@@ -57,6 +58,7 @@ typedef struct cli_args {
 int cli_list(const cli_args *a);
 int cli_show(const cli_args *a);
 int cli_history(const cli_args *a);
+int cli_stats(const cli_args *a);
 int cli_signal(const cli_args *a);
 int cli_cancel(const cli_args *a);
 int cli_retry(const cli_args *a);
@@ -146,6 +148,11 @@ void cli_db_close(cli_db *d);
 int cli_db_prepare(cli_db *d, const char *sql, sqlite3_stmt **st);
 /* A failed sqlite3_step (rc): print why, return the exit status. */
 int cli_db_fail(cli_db *d, int rc);
+/* Why the OS would refuse a write to `path` that libdurable reports only as
+ * DURABLE_EIO — the file not writable, or its directory (where SQLite keeps
+ * the -wal and -shm files) not writable — appended to `why`: 1, or 0 if it
+ * sees no reason.  (A failed durable_open says why itself.) */
+int cli_why_unwritable(const char *path, strbuf *why);
 /* Column text or NULL, as char. */
 const char *cli_col_text(sqlite3_stmt *st, int i);
 
@@ -180,6 +187,8 @@ typedef struct cli_await {
     long long value_size;
     uint32_t saves[256];
     int nsaves;    /* -1: the saves column is missing or malformed */
+    int has_marks; /* place and text were recorded (docs/semantics.md, G11) */
+    char place[256], text[256];
 } cli_await;
 
 int cli_await_load(cli_db *d, int64_t fp, int id, cli_await *a);

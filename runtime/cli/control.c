@@ -24,7 +24,12 @@ static int open_rt(const char *path, durable_rt **rt)
         return rc;
     int drc = durable_open(rt, path, NULL);
     if (drc != DURABLE_OK) {
-        cli_error("%s: %s", path, durable_strerror(drc));
+        /* libdurable's own account names the path and the OS's reason */
+        const char *why = durable_open_error();
+        if (*why)
+            cli_error("%s", why);
+        else
+            cli_error("%s: %s", path, durable_strerror(drc));
         return cli_exit_for(drc);
     }
     return CLI_OK;
@@ -50,7 +55,15 @@ static int fail(const char *path, const char *id, int rc, durable_rt *rt)
         else
             cli_error("%s: workflow '%s' has not failed", path, id);
         break;
-    default: cli_error("%s: %s: %s", path, id, durable_strerror(rc)); break;
+    default: {
+        strbuf why = {0};
+        if (rc == DURABLE_EIO && cli_why_unwritable(path, &why))
+            cli_error("%s: %s: cannot write: %s", path, id, sb_str(&why));
+        else
+            cli_error("%s: %s: %s", path, id, durable_strerror(rc));
+        sb_free(&why);
+        break;
+    }
     }
     return cli_exit_for(rc);
 }
@@ -66,11 +79,11 @@ static void done(durable_rt *rt, const char *id, const char *what)
 }
 
 /* Close rt, turning a failure to close into the exit status. */
-static int finish(durable_rt *rt, int status)
+static int finish(durable_rt *rt, const char *path, int status)
 {
     int rc = durable_close(rt);
     if (rc != DURABLE_OK && status == CLI_OK) {
-        cli_error("close: %s", durable_strerror(rc));
+        cli_error("%s: close: %s", path, durable_strerror(rc));
         return cli_exit_for(rc);
     }
     return status;
@@ -103,7 +116,7 @@ int cli_signal(const cli_args *a)
         } else {
             printf("signal '%s' delivered to %d workflow%s\n", name, n, n == 1 ? "" : "s");
         }
-        return finish(rt, status);
+        return finish(rt, path, status);
     }
     int rc = durable_signal(rt, id, name, data, len);
     if (rc != DURABLE_OK) {
@@ -113,7 +126,7 @@ int cli_signal(const cli_args *a)
         snprintf(what, sizeof what, "signal '%.200s' sent (%zu bytes)", name, len);
         done(rt, id, what);
     }
-    return finish(rt, status);
+    return finish(rt, path, status);
 }
 
 /* The shape of cancel, retry, pause and resume: one call on one id. */
@@ -128,7 +141,7 @@ static int one_call(const cli_args *a, int (*call)(durable_rt *, const char *), 
         status = fail(a->pos[0], a->pos[1], rc, rt);
     else
         done(rt, a->pos[1], what);
-    return finish(rt, status);
+    return finish(rt, a->pos[0], status);
 }
 
 int cli_cancel(const cli_args *a)
@@ -178,5 +191,5 @@ int cli_purge(const cli_args *a)
         cli_iso_time(iso, before);
         printf("purged %d finished workflow%s last updated before %s\n", n, n == 1 ? "" : "s", iso);
     }
-    return finish(rt, status);
+    return finish(rt, a->pos[0], status);
 }

@@ -26,15 +26,31 @@
 #define APPLICATION_ID 0x44555243 /* "DURC", as store_sqlite.c writes it */
 #define FORMAT_VERSION 1
 
+/* The directory part of path ("." for a bare name), into b. */
+static void dir_of(strbuf *b, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        sb_puts(b, ".");
+    else if (slash == path)
+        sb_puts(b, "/");
+    else
+        sb_add(b, path, (size_t)(slash - path));
+}
+
 /* What the first bytes and the file type say.  CLI_OK or an exit status. */
 static int sniff(const char *path)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        if (errno == ENOENT)
-            cli_error("%s: no such file", path);
+        int e = errno;
+        strbuf dir = {0};
+        dir_of(&dir, path);
+        if (e == ENOENT && stat(sb_str(&dir), &sb) != 0)
+            cli_error("%s: cannot open: %s (no directory %s)", path, strerror(e), sb_str(&dir));
         else
-            cli_error("%s: %s", path, strerror(errno));
+            cli_error("%s: cannot open: %s", path, strerror(e));
+        sb_free(&dir);
         return CLI_EUSER;
     }
     if (!S_ISREG(sb.st_mode)) {
@@ -43,7 +59,7 @@ static int sniff(const char *path)
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        cli_error("%s: %s", path, strerror(errno));
+        cli_error("%s: cannot open: %s", path, strerror(errno));
         return CLI_EUSER;
     }
     char hdr[16];
@@ -189,6 +205,21 @@ int cli_db_fail(cli_db *d, int rc)
         cli_error("%s: cannot read: %s", d->path, sqlite3_errmsg(d->db));
         return CLI_EUSER;
     }
+}
+
+int cli_why_unwritable(const char *path, strbuf *why)
+{
+    if (access(path, W_OK) != 0) {
+        sb_printf(why, "%s", strerror(errno));
+        return 1;
+    }
+    strbuf dir = {0};
+    dir_of(&dir, path);
+    int refused = access(sb_str(&dir), W_OK | X_OK) != 0;
+    if (refused)
+        sb_printf(why, "directory %s: %s", sb_str(&dir), strerror(errno));
+    sb_free(&dir);
+    return refused;
 }
 
 int cli_db_prepare(cli_db *d, const char *sql, sqlite3_stmt **st)

@@ -17,6 +17,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ enum {
     OPT_OFFSET = 1 << 4,
     OPT_BEFORE = 1 << 5,
     OPT_ALL = 1 << 6,
+    OPT_PROMETHEUS = 1 << 7,
 };
 
 typedef struct command {
@@ -65,6 +67,15 @@ static const command commands[] = {
      "  --limit N      at most N rows (default all)\n"
      "  --offset N     skip the first N rows\n"
      "  --json         machine-readable output (docs/cli.md)\n"},
+    {"stats", cli_stats, 1, 1, OPT_JSON | OPT_PROMETHEUS, "stats FILE [--json | --prometheus]",
+     "Count workflows by durable function and status, and give how long awaits took (count, mean,\n"
+     "median, 90th percentile, maximum by function and await), from the history in the file.  A\n"
+     "step counts from the checkpoint before it to its own; an await that suspends (timer, signal,\n"
+     "child, all/any, retry) from its checkpoint to the next one.\n"
+     "\n"
+     "  --json         machine-readable output (docs/cli.md)\n"
+     "  --prometheus   the Prometheus text exposition format: durable_workflows{function,status},\n"
+     "                 durable_await_latency_seconds{function,await,kind} (a summary)\n"},
     {"signal", cli_signal, 3, 4, OPT_ALL, "signal FILE ID NAME [DATA]  |  signal FILE --all NAME [DATA]",
      "Send signal NAME with DATA (text, default empty) to workflow ID: it wakes if it waits for NAME,\n"
      "else the signal is queued for its next wait.  With --all, deliver NAME to every workflow\n"
@@ -135,7 +146,7 @@ static void usage(FILE *f)
           "Read (never writes the file):\n",
           f);
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        if (i == 3)
+        if (i == 4)
             fputs("\nWrite (through libdurable):\n", f);
         fprintf(f, "  durable %s\n", commands[i].usage);
     }
@@ -203,7 +214,8 @@ static int parse(const command *c, int argc, char **argv, cli_args *a)
             int bit, takes_value;
         } opts[] = {{"--json", OPT_JSON, 0},     {"--status", OPT_STATUS, 1},     {"--function", OPT_FUNCTION, 1},
                     {"--limit", OPT_LIMIT, 1},   {"--offset", OPT_OFFSET, 1},     {"--before", OPT_BEFORE, 1},
-                    {"--older-than", OPT_BEFORE, 1}, {"--all", OPT_ALL, 0}};
+                    {"--older-than", OPT_BEFORE, 1}, {"--all", OPT_ALL, 0},
+                    {"--prometheus", OPT_PROMETHEUS, 0}};
         int found = -1;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
             if (strcmp(name, opts[k].name) == 0 && (c->options & opts[k].bit))
@@ -246,6 +258,7 @@ static int parse(const command *c, int argc, char **argv, cli_args *a)
             a->before = value;
             break;
         case OPT_ALL: a->all = 1; break;
+        case OPT_PROMETHEUS: a->prometheus = 1; break;
         }
     }
     int min = c->min_pos - (a->all ? 1 : 0); /* signal --all has no ID */
@@ -254,6 +267,18 @@ static int parse(const command *c, int argc, char **argv, cli_args *a)
         return -1;
     }
     return 0;
+}
+
+/* Output that could not all be written (a full disk, say) fails the
+ * command: a caller must not take a cut-off listing for the whole one. */
+static int flushed(int status)
+{
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (ferror(stdout) && status == CLI_OK) {
+        cli_error("standard output: cannot write: %s", e ? strerror(e) : "write error");
+        return CLI_EUSER;
+    }
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -268,16 +293,16 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < NCOMMANDS; i++)
                 if (strcmp(argv[2], commands[i].name) == 0) {
                     command_help(&commands[i]);
-                    return CLI_OK;
+                    return flushed(CLI_OK);
                 }
         }
         usage(stdout);
-        return CLI_OK;
+        return flushed(CLI_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("durable %d.%d (Durable C; database format 1; SQLite %s)\n", DURABLE_VERSION_MAJOR,
                DURABLE_VERSION_MINOR, sqlite3_libversion());
-        return CLI_OK;
+        return flushed(CLI_OK);
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(name, commands[i].name) != 0)
@@ -288,9 +313,9 @@ int main(int argc, char **argv)
             return CLI_EUSER;
         if (rc > 0) {
             command_help(&commands[i]);
-            return CLI_OK;
+            return flushed(CLI_OK);
         }
-        return commands[i].run(&a);
+        return flushed(commands[i].run(&a));
     }
     cli_error("unknown command '%s' (see durable --help)", name);
     return CLI_EUSER;

@@ -2,11 +2,13 @@
  * history.c — `durable history`: a workflow's checkpoints over time, from the
  * append-only durable_history table, oldest first.
  *
- * Each row names its await by id; the callee and source line come from the
- * schema of the workflow's current frame.  A row written by an older build
- * (after an upgrade) or of a finished workflow (no frame) is looked up in any
- * schema of the same function that has that await id; when none has, the
- * await is shown by number only.
+ * Each row is labelled with the build that wrote it: the schema fingerprint
+ * its workflow's frame had then (durable_history.fingerprint; NULL in rows of
+ * a file from before that column).  Its await's callee and source line come
+ * from that schema, else from the schema of the workflow's current frame;
+ * a row of a finished workflow (no frame) without a label is looked up in
+ * any schema of the same function that has that await id; when none has,
+ * the await is shown by number only.
  */
 #include "cli.h"
 
@@ -56,6 +58,19 @@ static int has_history(cli_db *d, const char *id)
     return yes;
 }
 
+/* Whether durable_history has its `fingerprint` column (a file last opened
+ * by an older libdurable has not; the tool never adds it: it does not write). */
+static int has_build_column(cli_db *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM pragma_table_info('durable_history') WHERE name = 'fingerprint'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
 /* Callee and line of await `id` in some schema of `function`. */
 static int fallback_await(sqlite3_stmt *st, const char *function, int id, char *callee, size_t cap, long long *line)
 {
@@ -100,13 +115,18 @@ int cli_history(const cli_args *a)
         cli_error("%s: no workflow '%s'", d.path, id);
         rc = CLI_EUSER;
     }
-    if (rc == CLI_OK)
-        rc = cli_db_prepare(&d,
-                            "SELECT h.checkpoint, h.await_id, h.event, h.attempt, h.error_code, h.detail, h.at_ms,"
-                            " a.callee, a.line FROM durable_history h"
-                            " LEFT JOIN durable_schema_awaits a ON ?2 AND a.fingerprint = ?3 AND a.id = h.await_id"
-                            " WHERE h.workflow = ?1 ORDER BY h.checkpoint LIMIT ?4 OFFSET ?5",
-                            &st);
+    if (rc == CLI_OK) {
+        char sql[640];
+        const char *fp = has_build_column(&d) ? "h.fingerprint" : "NULL";
+        snprintf(sql, sizeof sql,
+                 "SELECT h.checkpoint, h.await_id, h.event, h.attempt, h.error_code, h.detail, h.at_ms,"
+                 " a.callee, a.line, %s FROM durable_history h"
+                 " LEFT JOIN durable_schema_awaits a ON a.id = h.await_id AND a.fingerprint ="
+                 " CASE WHEN %s IS NOT NULL THEN %s WHEN ?2 THEN ?3 END"
+                 " WHERE h.workflow = ?1 ORDER BY h.checkpoint LIMIT ?4 OFFSET ?5",
+                 fp, fp, fp);
+        rc = cli_db_prepare(&d, sql, &st);
+    }
     if (rc == CLI_OK)
         rc = cli_db_prepare(&d,
                             "SELECT a.callee, a.line FROM durable_schema_awaits a"
@@ -144,6 +164,9 @@ int cli_history(const cli_args *a)
         int code = sqlite3_column_int(st, 4);
         const char *detail = cli_col_text(st, 5);
         int64_t at = sqlite3_column_int64(st, 6);
+        char build[20] = "-"; /* the schema fingerprint, as `durable show` prints it */
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+            snprintf(build, sizeof build, "%016llx", (unsigned long long)sqlite3_column_int64(st, 9));
         char callee[128] = "";
         long long line = 0;
         int known = cli_col_text(st, 7) != NULL;
@@ -159,6 +182,7 @@ int cli_history(const cli_args *a)
         if (a->json) {
             jw_object(&j);
             jw_kint(&j, "checkpoint", checkpoint);
+            jw_kstr(&j, "build", build[0] != '-' ? build : NULL);
             jw_key(&j, "await");
             if (await_id > 0) {
                 jw_object(&j);
@@ -189,8 +213,8 @@ int cli_history(const cli_args *a)
             jw_end(&j);
         } else {
             if (n == 0)
-                printf("%-10s  %-24s  %-11s  %-32s  %-7s  %-10s  %s\n", "CHECKPOINT", "TIME", "EVENT", "AWAIT",
-                       "ATTEMPT", "ERROR", "DETAIL");
+                printf("%-10s  %-24s  %-16s  %-11s  %-32s  %-7s  %-10s  %s\n", "CHECKPOINT", "TIME", "BUILD", "EVENT",
+                       "AWAIT", "ATTEMPT", "ERROR", "DETAIL");
             char where[192];
             if (await_id <= 0)
                 snprintf(where, sizeof where, "-");
@@ -199,8 +223,8 @@ int cli_history(const cli_args *a)
             else
                 snprintf(where, sizeof where, "%d", await_id);
             strbuf line_text = {0};
-            sb_printf(&line_text, "%-10lld  %-24s  %-11s  %-32s  %-7d  %-10s  ", checkpoint, iso, event ? event : "?",
-                      where, attempt, err);
+            sb_printf(&line_text, "%-10lld  %-24s  %-16s  %-11s  %-32s  %-7d  %-10s  ", checkpoint, iso, build,
+                      event ? event : "?", where, attempt, err);
             if (detail)
                 sb_quote(&line_text, detail, strlen(detail), 0);
             while (line_text.n && line_text.p[line_text.n - 1] == ' ')

@@ -257,6 +257,19 @@ int cli_await_load(cli_db *d, int64_t fp, int id, cli_await *a)
         parse_saves(cli_col_text(st, 7), a);
     }
     sqlite3_finalize(st);
+    /* The identity marks, in files whose schema table has their columns. */
+    if (rc == SQLITE_ROW && sqlite3_prepare_v2(d->db, "SELECT place, text FROM durable_schema_awaits"
+                                                      " WHERE fingerprint = ?1 AND id = ?2",
+                                               -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, fp);
+        sqlite3_bind_int(st, 2, id);
+        if (sqlite3_step(st) == SQLITE_ROW && cli_col_text(st, 0) && cli_col_text(st, 1)) {
+            a->has_marks = 1;
+            copy_text(a->place, sizeof a->place, cli_col_text(st, 0));
+            copy_text(a->text, sizeof a->text, cli_col_text(st, 1));
+        }
+        sqlite3_finalize(st);
+    }
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? DURABLE_OK : DURABLE_EIO;
 }
 

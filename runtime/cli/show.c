@@ -473,12 +473,17 @@ static void print_children(cli_db *d, const char *id, jw *w)
             jw_end(w);
             continue;
         }
+        /* A spawned child by its handle, the number the code knows it by
+         * (durable_child_result, durable_any); its id ends in the parent's
+         * checkpoint number instead, which the code never sees. */
         if (n++ == 0)
             printf("\nchildren\n");
-        printf("  %-24s %-16s %s", cid ? cid : "?", fn ? fn : "?", status ? status : "?");
+        char by[32];
         if (spawned)
-            printf("  (spawned, handle %d)", sqlite3_column_int(st, 3));
-        printf("\n");
+            snprintf(by, sizeof by, "handle %d", sqlite3_column_int(st, 3));
+        else
+            snprintf(by, sizeof by, "awaited");
+        printf("  %-10s %-24s %-16s %s\n", by, cid ? cid : "?", fn ? fn : "?", status ? status : "?");
     }
     if (w)
         jw_end(w);
@@ -519,6 +524,8 @@ static void show_text(view *v)
             printf("%-12s await %d %s (%s), %s:%lld\n", "at", w->state, v->aw.callee,
                    await_kinds[v->aw.kind >= 1 && v->aw.kind <= 3 ? v->aw.kind : 0], v->schema_found ? s->file : "?",
                    v->aw.line);
+            if (v->aw.has_marks)
+                printf("%-12s %s in %s\n", "", v->aw.text[0] ? v->aw.text : "(written by a macro)", v->aw.place);
         } else {
             printf("%-12s await %d (not in the schema)\n", "at", w->state);
         }
@@ -678,6 +685,8 @@ static void show_json(view *v)
         jw_kstr(&j, "callee", v->aw.callee);
         jw_kint(&j, "line", v->aw.line);
         jw_kbool(&j, "checks_error", v->aw.checks_error);
+        jw_kstr(&j, "place", v->aw.has_marks ? v->aw.place : NULL);
+        jw_kstr(&j, "text", v->aw.has_marks ? v->aw.text : NULL);
         jw_end(&j);
     } else {
         jw_null(&j);

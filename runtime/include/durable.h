@@ -288,6 +288,23 @@ DURABLE_API int durable_close(durable_rt *rt);
  * storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
 DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call);
 
+/* A durable call f(args) where a durable_call goes, seen by a plain C
+ * compiler or an editor's clangd (no __DCC__): f(args) seems to be f's return
+ * type, so durable_start and durable_spawn take any expression.  A
+ * durable_call value passes through unchanged; anything else becomes a call
+ * of durable_call_needs_dcc, which fails a plain build with a message that
+ * names dcc (as await does) and is valid C to clangd, which compiles nothing.
+ * The runtime, which defines both functions, #undefs these macros. */
+#if !defined(__DCC__) && !defined(__cplusplus)
+#if defined(__GNUC__)
+__attribute__((error("a durable call must be translated by dcc: compile this file with dcc (CC=dcc, or CMAKE_C_COMPILER_LAUNCHER=dcc)")))
+#endif
+durable_call durable_call_needs_dcc(void);
+#define DURABLE__CALL(...) _Generic((__VA_ARGS__), durable_call: (__VA_ARGS__), default: durable_call_needs_dcc())
+#define durable_start(rt, id, ...) durable_start((rt), (id), DURABLE__CALL(__VA_ARGS__))
+#define durable_spawn(...) durable_spawn(DURABLE__CALL(__VA_ARGS__))
+#endif
+
 /* Run every ready coroutine to its next await, commit the round's checkpoints
  * in one transaction, and repeat until none is ready.  Never sleeps.  Claims
  * work under this worker's lease, so several processes may run one file.
@@ -439,6 +456,15 @@ typedef struct durable_await {
      * build can be resumed by a newer one (docs/semantics.md, upgrades). */
     const uint32_t *saves;
     uint32_t nsaves;
+    /* What identifies this await when a newer build resumes a frame written
+     * at it (docs/semantics.md, G11).  `place`: the statements that enclose
+     * it, outermost first ("body/for.body/if.else"; case labels as "case 2").
+     * `text`: the awaited call as written, without comments and with spaces
+     * kept only between two identifier characters ("step(a,b+1)"; "" if a
+     * macro wrote it).  NULL in code from a dcc that did not write them: such
+     * an await is then matched only when nothing else could be it. */
+    const char *place;
+    const char *text;
 } durable_await;
 
 typedef int (*durable_step_fn)(durable_co *co, void *frame);

@@ -8,6 +8,9 @@
 #define DURABLE_INTERNAL_H
 
 #include "durable.h"
+/* The runtime defines these two: not the plain-C view of durable calls. */
+#undef durable_start
+#undef durable_spawn
 
 #include <stdint.h>
 #include <stdlib.h>

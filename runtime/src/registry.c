@@ -126,6 +126,10 @@ uint64_t durable__fingerprint(const durable_func *fn)
         fnv_u32(&s, a->nsaves);
         for (uint32_t k = 0; a->saves && k < a->nsaves; k++)
             fnv_u32(&s, a->saves[k]);
+        if (a->place || a->text) { /* absent from older generated code: its fingerprints stay */
+            fnv_str(&s, a->place);
+            fnv_str(&s, a->text);
+        }
     }
     /* Keep it positive as an SQLite INTEGER. */
     return s.h & 0x7fffffffffffffffULL;

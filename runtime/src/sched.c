@@ -912,7 +912,7 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
 {
     durable__store *s = rt->store;
     durable__row r;
-    durable__event ev = {co->id, co->seq + 1, co->state, "", co->attempt + 1, 0, NULL};
+    durable__event ev = {co->id, co->seq + 1, co->state, "", co->attempt + 1, 0, NULL, co->fn->fingerprint};
     int what = DURABLE__W_FRAME, rc = DURABLE_OK;
     char *cid = NULL;
     durable__buf scratch = {0};
@@ -1585,7 +1585,7 @@ static int do_start(durable_rt *rt, void *p)
         rc = ensure_schema(rt, fn);
     if (rc == DURABLE_OK)
         rc = s->ops->insert(s, &r);
-    durable__event ev = {a->id, 0, 0, "start", 0, 0, NULL};
+    durable__event ev = {a->id, 0, 0, "start", 0, 0, NULL, fn->fingerprint};
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
     durable__buf_free(&r.args);

@@ -60,6 +60,7 @@ typedef struct durable__event {
     int attempt;
     int error_code;
     const char *detail; /* child id, error message, ... or NULL */
+    uint64_t fingerprint; /* the schema of the build that writes it */
 } durable__event;
 
 /* What an update writes: which parts of the row change. */
@@ -84,7 +85,9 @@ typedef struct durable__spawns {
  * an older build wrote (struct members are not loaded: decoding needs none). */
 typedef struct durable__schema_await {
     int id, kind, occurrence, checks_error;
+    uint32_t line;
     char *callee;
+    char *place, *text; /* NULL in a file written before they were stored */
     durable_field value; /* value.name is "" and value.type owned; size 0: void */
     uint32_t *saves;
     uint32_t nsaves;

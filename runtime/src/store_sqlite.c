@@ -71,8 +71,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_PUT_FIELD] = "INSERT INTO durable_schema_fields(fingerprint, role, idx, parent, name, type, kind,"
                     " offset, size, count, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_PUT_AWAIT] = "INSERT INTO durable_schema_awaits(fingerprint, id, kind, callee, occurrence, line,"
-                    " value_type, value_kind, value_size, checks_error, saves)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    " value_type, value_kind, value_size, checks_error, saves, place, text)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, spawn_idx, status, args,"
                     " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
     [S_INSERT_FRAME] = "INSERT INTO durable_frames(workflow, fingerprint, state, ready, await_error,"
@@ -92,7 +92,7 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                      " error = ?5, updated_ms = ?6 WHERE id = ?1",
     [S_DEL_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
     [S_APPEND] = "INSERT INTO durable_history(workflow, checkpoint, await_id, event, attempt,"
-                 " error_code, detail, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 " error_code, detail, at_ms, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_GET] = ROW_SELECT " WHERE w.id = ?1",
     [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = ?1 AND w.spawn_idx = ?2",
     [S_LIST_STATUS] = "SELECT id FROM durable_workflows WHERE status = ?1 ORDER BY rowid",
@@ -139,7 +139,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                         " WHERE fingerprint = ?1 AND parent IS NULL AND role IN ('field', 'param')"
                         " ORDER BY role, idx",
     [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
-                        " checks_error, saves FROM durable_schema_awaits WHERE fingerprint = ?1 ORDER BY id",
+                        " checks_error, saves, line, place, text FROM durable_schema_awaits"
+                        " WHERE fingerprint = ?1 ORDER BY id",
     [S_SET_ARGS] = "UPDATE durable_workflows SET args = ?2 WHERE id = ?1",
     /* finished, old, and not the child of an unfinished parent (which may
      * still read its result) */
@@ -168,7 +169,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS durable_schema_awaits(fingerprint INTEGER NOT NULL, id INTEGER NOT NULL,"
     " kind INTEGER NOT NULL, callee TEXT, occurrence INTEGER NOT NULL, line INTEGER, value_type TEXT,"
     " value_kind INTEGER, value_size INTEGER, checks_error INTEGER NOT NULL, saves TEXT,"
-    " PRIMARY KEY(fingerprint, id));"
+    " place TEXT, text TEXT, PRIMARY KEY(fingerprint, id));"
     "CREATE TABLE IF NOT EXISTS durable_workflows(id TEXT PRIMARY KEY, function TEXT NOT NULL,"
     " parent TEXT, spawn_idx INTEGER, collected INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,"
     " owner TEXT, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0, error TEXT,"
@@ -192,7 +193,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS durable_workers(id TEXT PRIMARY KEY, lease_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS durable_history(workflow TEXT NOT NULL, checkpoint INTEGER NOT NULL,"
     " await_id INTEGER NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
-    " error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL,"
+    " error_code INTEGER NOT NULL, detail TEXT, at_ms INTEGER NOT NULL, fingerprint INTEGER,"
     " PRIMARY KEY(workflow, checkpoint)) WITHOUT ROWID;";
 
 typedef struct sqlite_store {
@@ -442,6 +443,61 @@ static int initialise(sqlite3 *db)
     return rc;
 }
 
+/* Columns added after format 1 was first written, as (table, column, type).
+ * A file from before them opens and gets them, NULL in its old rows (read
+ * as "not recorded": upgrade.c and `durable history` treat it so). */
+static const char *const added_columns[][3] = {
+    {"durable_schema_awaits", "place", "TEXT"},
+    {"durable_schema_awaits", "text", "TEXT"},
+    {"durable_history", "fingerprint", "INTEGER"},
+};
+
+static int has_column(sqlite3 *db, const char *table, const char *column, int *yes)
+{
+    char sql[128];
+    sqlite3_stmt *st;
+    *yes = 0;
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?1", table);
+    int rc = map_rc(sqlite3_prepare_v2(db, sql, -1, &st, NULL));
+    if (rc != DURABLE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    *yes = src == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? DURABLE_OK : map_rc(src);
+}
+
+static int add_missing_columns(sqlite3 *db)
+{
+    size_t n = sizeof added_columns / sizeof added_columns[0], missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        int yes;
+        int rc = has_column(db, added_columns[i][0], added_columns[i][1], &yes);
+        if (rc != DURABLE_OK)
+            return rc;
+        missing += !yes;
+    }
+    if (!missing)
+        return DURABLE_OK;
+    int rc = exec(db, "BEGIN IMMEDIATE"); /* another process may be adding them too */
+    for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+        int yes;
+        rc = has_column(db, added_columns[i][0], added_columns[i][1], &yes);
+        if (rc == DURABLE_OK && !yes) {
+            char sql[160];
+            snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i][0], added_columns[i][1],
+                     added_columns[i][2]);
+            rc = exec(db, sql);
+        }
+    }
+    if (rc == DURABLE_OK)
+        rc = exec(db, "COMMIT");
+    if (rc != DURABLE_OK)
+        exec(db, "ROLLBACK");
+    return rc;
+}
+
 static void sq_close(durable__store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -520,6 +576,8 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
                                                                  : "PRAGMA synchronous = FULL");
     if (rc == DURABLE_OK && (is_new || fresh))
         rc = initialise(s->db);
+    else if (rc == DURABLE_OK)
+        rc = add_missing_columns(s->db);
     for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++)
         rc = map_rc(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL));
     if (rc != DURABLE_OK) {
@@ -625,6 +683,8 @@ static int sq_put_schema(durable__store *base, const durable_func *fn)
         }
         sqlite3_bind_int(st, 10, a->checks_error);
         bind_text(st, 11, saves);
+        bind_text(st, 12, a->place);
+        bind_text(st, 13, a->text);
         rc = step_done(st);
         free(saves);
     }
@@ -746,6 +806,7 @@ static int sq_append(durable__store *base, const durable__event *e)
     sqlite3_bind_int(st, 6, e->error_code);
     bind_text(st, 7, e->detail);
     sqlite3_bind_int64(st, 8, now_ms(s));
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)e->fingerprint);
     return step_done(st);
 }
 
@@ -1139,6 +1200,8 @@ void durable__schema_free(durable__schema *sc)
     }
     for (uint32_t i = 0; i < sc->nawaits; i++) {
         free(sc->awaits[i].callee);
+        free(sc->awaits[i].place);
+        free(sc->awaits[i].text);
         free((char *)sc->awaits[i].value.type);
         free(sc->awaits[i].saves);
     }
@@ -1247,11 +1310,17 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         a->value.size = (uint32_t)sqlite3_column_int64(st, 6);
         a->value.count = 1;
         a->checks_error = sqlite3_column_int(st, 7);
+        a->line = (uint32_t)sqlite3_column_int64(st, 9);
+        a->place = col_strdup(st, 10); /* NULL: written before places were stored */
+        a->text = col_strdup(st, 11);
         if (!a->callee)
             ret = sqlite3_column_type(st, 2) == SQLITE_NULL ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
         else
             ret = parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves);
         if (ret == DURABLE_OK && !a->value.type && sqlite3_column_type(st, 4) != SQLITE_NULL)
+            ret = DURABLE_ENOMEM;
+        if (ret == DURABLE_OK && ((!a->place && sqlite3_column_type(st, 10) != SQLITE_NULL) ||
+                                  (!a->text && sqlite3_column_type(st, 11) != SQLITE_NULL)))
             ret = DURABLE_ENOMEM;
     }
     if (ret == DURABLE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)

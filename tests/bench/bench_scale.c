@@ -67,7 +67,8 @@ static const durable_field nap__params[] = {
     {"until", "int64_t", DURABLE_KIND_INT, offsetof(struct nap__args, until), sizeof(int64_t), 1, 0, 0, 0},
 };
 static const durable_field nap__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
-static const durable_await nap__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep_until", 3, &nap__int, 0, 0, 0}};
+static const durable_await nap__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep_until", 3, &nap__int, 0, 0, 0,
+                                             "body", "durable_sleep_until(until)"}};
 static durable_func nap__fn = {
     "nap", "bench_scale.c", nap__step, sizeof(struct nap__frame), sizeof(struct nap__args),
     NULL, 0, nap__params, 1, &nap__int, nap__awaits, 1, 0, 0,

@@ -169,6 +169,25 @@ list_json)
     json_check "[w['id'] for w in d['workflows']] == ['paused'] and d['workflows'][0]['paused'] is True"
     ;;
 
+stats)
+    need_python
+    make_db
+    run 0 stats "$DB"
+    has out.txt "(all)             1         10          2          1          1          0          1         16"
+    has out.txt "nap               0          4          0          0          1          0          1          6"
+    has out.txt "await latency (between checkpoints)"
+    has out.txt "hello     twice    step          1"
+    run 0 stats "$DB" --json
+    json_check "sum(w['total'] for w in d['workflows']) == 16 and [w['function'] for w in d['workflows']][:2] == ['broken', 'done']"
+    json_check "all(a['count'] >= 1 and a['p50_ms'] <= a['p90_ms'] <= a['max_ms'] for a in d['await_latency'])"
+    json_check "{(a['function'], a['await'], a['kind']) for a in d['await_latency']} >= {('hello', 'twice', 'step'), ('broken', 'refuses', 'step')}"
+    run 0 list "$DB" --json --limit 0
+    cp out.txt list.json
+    run 0 stats "$DB" --prometheus
+    python3 "$(dirname "$SOURCE")/prom_check.py" out.txt list.json || fail "prometheus output"
+    run 1 stats "$DB" --prometheus --limit 3
+    ;;
+
 show)
     make_db
     run 0 show "$DB" sleeper
@@ -206,11 +225,12 @@ show_waits)
     run 0 show "$DB" parent
     has out.txt "waiting on   child parent/nap.1 (waiting)"
     has out.txt "int before = 2"
-    has out.txt "parent/nap.1"
+    has out.txt "  awaited    parent/nap.1             nap              waiting"
     run 0 show "$DB" fan
     has out.txt "all spawned children (3 of 3 unfinished)"
-    has out.txt "fan/nap.3"
-    has out.txt "(spawned, handle 2)"
+    # children by spawn handle (the id ends in the parent's checkpoint number)
+    has out.txt "  handle 0   fan/nap.1                nap              waiting"
+    has out.txt "  handle 2   fan/nap.3                nap              waiting"
     run 0 show "$DB" fan/nap.2
     has out.txt "parent       fan (spawned, handle 1)"
     has out.txt "int seconds = 601"
@@ -396,7 +416,7 @@ purge)
 
 bad_files)
     run 1 list "$WORK/missing.db"
-    has err.txt "missing.db: no such file"
+    has err.txt "missing.db: cannot open: No such file or directory"
     run 1 cancel "$WORK/missing.db" x
     [ ! -e "$WORK/missing.db" ] || fail "a write command created a missing file"
     : >empty.db
@@ -492,6 +512,56 @@ scale)
     echo "made $n workflows in $(((t1 - t0) / 1000000)) ms;" \
         "list --limit 20 took $(((t2 - t1) / 1000000)) ms;" \
         "list --status waiting --offset 99000 --limit 20 took $(((t3 - t2) / 1000000)) ms"
+    ;;
+
+error_reasons)
+    # Every error names the path and the reason, the OS's when it has one.
+    make_db
+    for cmd in "list" "show ID" "history ID" "signal ID go" "cancel ID"; do
+        set -- $cmd
+        c=$1
+        shift
+        run 1 $c "$WORK/nodir/app.db" "$@"
+        has err.txt "durable: $WORK/nodir/app.db: cannot open: No such file or directory (no directory $WORK/nodir)"
+    done
+    [ ! -e "$WORK/nodir" ] || fail "a command created the missing directory"
+    run 1 list "$DB/x"
+    has err.txt "durable: $DB/x: cannot open: Not a directory"
+    run 1 list nothere.db
+    has err.txt "durable: nothere.db: cannot open: No such file or directory"
+    lacks err.txt "no directory"
+    if [ -w /dev/full ]; then
+        "$DURABLE" list "$DB" >/dev/full 2>err.txt && fail "list into a full disk succeeded"
+        has err.txt "durable: standard output: cannot write: No space left on device"
+        "$DURABLE" show "$DB" sleeper --json >/dev/full 2>err.txt && fail "show into a full disk succeeded"
+        has err.txt "durable: standard output: cannot write: No space left on device"
+    fi
+    ;;
+
+error_permissions)
+    # A write command on a file, or in a directory, it may not write: the OS's
+    # reason, not "storage I/O error".  As root, run the tool as nobody.
+    as=
+    if [ "$(id -u)" = 0 ]; then
+        command -v setpriv >/dev/null 2>&1 ||
+            { echo "SKIP: running as root, and no setpriv to drop to an unprivileged user"; exit 77; }
+        as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    fi
+    dir=$(mktemp -d) || fail "mktemp"
+    trap 'chmod -R u+w "$dir"; rm -rf "$dir"' EXIT
+    chmod 755 "$dir"
+    mkdir "$dir/open" "$dir/shut"
+    chmod 777 "$dir/open"
+    "$FIXTURE" make "$dir/open/ro.db" >/dev/null || fail "cli_fixture make"
+    cp "$dir/open/ro.db" "$dir/shut/rw.db"
+    chmod 444 "$dir/open/ro.db"
+    chmod 666 "$dir/shut/rw.db"
+    chmod 755 "$dir/shut"
+    $as "$DURABLE" signal "$dir/open/ro.db" waiter approve yes >out.txt 2>err.txt && fail "signal on a read-only file succeeded"
+    has err.txt "durable: $dir/open/ro.db: waiter: cannot write: Permission denied"
+    $as "$DURABLE" cancel "$dir/shut/rw.db" waiter >out.txt 2>err.txt && fail "cancel in a read-only directory succeeded"
+    has err.txt "durable: cannot open $dir/shut/rw.db: directory $dir/shut: Permission denied"
+    $as "$DURABLE" list "$dir/open/ro.db" >out.txt 2>err.txt || { cat err.txt; fail "list of a read-only file failed"; }
     ;;
 
 *)

@@ -136,8 +136,8 @@ static const durable_field reserve_stock__params[] = {
 };
 static const durable_field v_int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
 static const durable_await reserve_stock__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "check_inventory", 3, &v_int, 0, 0, 0},
-    {2, DURABLE_AWAIT_RUNTIME, "durable_sleep", 4, &v_int, 0, 0, 0},
+    {1, DURABLE_AWAIT_STEP, "check_inventory", 3, &v_int, 0, 0, 0, "body", "check_inventory(order)"},
+    {2, DURABLE_AWAIT_RUNTIME, "durable_sleep", 4, &v_int, 0, 0, 0, "body", "durable_sleep(0.01)"},
 };
 durable_func reserve_stock__fn = {
     "reserve_stock", "handwritten.c", reserve_stock__step,
@@ -220,9 +220,9 @@ static const durable_field checkout__params[] = {
     {"cents", "int", DURABLE_KIND_INT, offsetof(struct checkout__args, cents), sizeof(int), 1, 1, 0, 0},
 };
 static const durable_await checkout__awaits[] = {
-    {1, DURABLE_AWAIT_CHILD, "reserve_stock", 3, &v_int, 0, 0, 0},
-    {2, DURABLE_AWAIT_STEP, "charge_card", 6, &v_int, 0, 0, 0},
-    {3, DURABLE_AWAIT_RUNTIME, "durable_sleep", 8, &v_int, 0, 0, 0},
+    {1, DURABLE_AWAIT_CHILD, "reserve_stock", 3, &v_int, 0, 0, 0, "body", "reserve_stock(order)"},
+    {2, DURABLE_AWAIT_STEP, "charge_card", 6, &v_int, 0, 0, 0, "body", "charge_card(order,cents)"},
+    {3, DURABLE_AWAIT_RUNTIME, "durable_sleep", 8, &v_int, 0, 0, 0, "body/for.body", "durable_sleep(0.01)"},
 };
 durable_func checkout__fn = {
     "checkout", "handwritten.c", checkout__step,
@@ -311,8 +311,8 @@ static const durable_field greet__params[] = {
 static const durable_field v_str = {"", "char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
 static const durable_field greet__result = {"", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
 static const durable_await greet__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "make_greeting", 5, &v_str, 0, 0, 0},
-    {2, DURABLE_AWAIT_STEP, "measure", 7, &v_int, 0, 0, 0},
+    {1, DURABLE_AWAIT_STEP, "make_greeting", 5, &v_str, 0, 0, 0, "body", "make_greeting(who)"},
+    {2, DURABLE_AWAIT_STEP, "measure", 7, &v_int, 0, 0, 0, "body/for.body", "measure(i)"},
 };
 durable_func greet__fn = {
     "greet", "handwritten.c", greet__step,

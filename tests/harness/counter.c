@@ -93,7 +93,7 @@ static const durable_field count_to__params[] = {
 };
 static const durable_field count_to__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
 static const durable_await count_to__awaits[] = {
-    {1, DURABLE_AWAIT_STEP, "bump", 5, &count_to__int, 0, 0, 0},
+    {1, DURABLE_AWAIT_STEP, "bump", 5, &count_to__int, 0, 0, 0, "body/for.body", "bump(i)"},
 };
 durable_func count_to__fn = {
     "count_to", "counter.c", count_to__step,

@@ -8,8 +8,12 @@ shift
 dir=$(mktemp -d "${TMPDIR:-/tmp}/nevercrash.XXXXXX") || exit 2
 trap 'rm -rf "$dir"' EXIT
 fail=0 runs=0
+# every DIR is on the include path (the corpus includes tests/e2e/e2e.h)
+incs=
+for d in "$@"; do incs="$incs -I$d"; done
 try() {
-  "$emit" "$1" -I"$2" > /dev/null 2>&1
+  # shellcheck disable=SC2086
+  "$emit" "$1" -I"$2" $incs > /dev/null 2>&1
   rc=$?
   runs=$((runs + 1))
   if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then

@@ -238,7 +238,7 @@ static const durable_field kinds__params[] = {
     {"label", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0},
 };
 static const durable_field kinds__str = {"", "const char *", DURABLE_KIND_STRING, 0, sizeof(char *), 1, 0, 0, 0};
-static const durable_await kinds__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, NULL, 0, 0, 0}};
+static const durable_await kinds__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, NULL, 0, 0, 0, "body", "durable_sleep(1)"}};
 static char seen[512];
 
 /* Fills every field, sleeps (the test reopens the file, so the frame comes
@@ -328,7 +328,8 @@ static const durable_field ptrs__fields[] = {
 };
 static const durable_field ptrs__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
 static const uint32_t ptrs__s1[] = {0};
-static const durable_await ptrs__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, &ptrs__int, 0, ptrs__s1, 1}};
+static const durable_await ptrs__awaits[] = {
+    {1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, &ptrs__int, 0, ptrs__s1, 1, "body", "durable_sleep(0.05)"}};
 
 static int ptrs__step(durable_co *co_, void *frame_)
 {
