@@ -263,6 +263,7 @@ typedef struct fieldwalk {
     ir_member *v;
     int n, cap;
     int bitfield;
+    const char *pointers; /* a member that is or holds a pointer */
 } fieldwalk;
 
 static enum CXVisitorResult visit_field(CXCursor c, CXClientData d)
@@ -270,14 +271,16 @@ static enum CXVisitorResult visit_field(CXCursor c, CXClientData d)
     fieldwalk *w = d;
     ir_type *ft = classify(w->C, clang_getCursorType(c), w->depth + 1);
     char *name = str(w->C, clang_getCursorSpelling(c));
-    if (ft->kind == IRT_BAD || ft->kind == IRT_STRING) {
+    if (ft->kind == IRT_BAD) {
         if (w->rec->kind != IRT_BAD) {
             w->rec->kind = IRT_BAD;
-            w->rec->why = ir_printf(w->C->u, "member '%s' has type '%s'%s%s", name, ft->spelling,
-                                    ft->kind == IRT_STRING ? "" : ": ", ft->kind == IRT_STRING ? "" : ft->why);
+            w->rec->why = ir_printf(w->C->u, "member '%s' has type '%s': %s", name, ft->spelling, ft->why);
         }
         return CXVisit_Continue;
     }
+    if (ft->kind == IRT_STRING || ft->kind == IRT_PTR ||
+        (ft->kind == IRT_STRUCT && ft->why && !strcmp(ft->why, "pointers")))
+        w->pointers = name; /* saved member by member: it needs descriptors */
     if (clang_Cursor_isBitField(c) || !name[0])
         w->bitfield = 1;
     if (ft->is_const || ft->const_member)
@@ -330,16 +333,18 @@ static ir_type *classify(cx *C, CXType t, int depth)
     case CXType_Pointer: {
         CXType pt = clang_getCanonicalType(clang_getPointeeType(et));
         ty->is_pointer = 1;
-        if ((pt.kind == CXType_Char_S || pt.kind == CXType_Char_U) && !ty->is_array) {
+        if (pt.kind == CXType_Char_S || pt.kind == CXType_Char_U) {
             ty->kind = IRT_STRING;
-        } else {
+        } else if (pt.kind == CXType_FunctionProto || pt.kind == CXType_FunctionNoProto) {
             ty->kind = IRT_BAD;
-            ty->why = ty->is_array ? "an array of pointers" : "a pointer";
+            ty->why = "a function pointer";
+        } else {
+            ty->kind = IRT_PTR;
         }
         break;
     }
     case CXType_Record: {
-        fieldwalk w = {C, ty, depth, NULL, 0, 0, 0};
+        fieldwalk w = {C, ty, depth, NULL, 0, 0, 0, NULL};
         if (clang_isInvalidDeclaration(clang_getTypeDeclaration(et))) {
             ty->kind = IRT_BAD; /* clang reports why; never ask for its layout */
             ty->why = "an invalid type";
@@ -366,6 +371,12 @@ static ir_type *classify(cx *C, CXType t, int depth)
             ty->nmembers = w.n;
         }
         free(w.v);
+        if (w.pointers && ty->kind == IRT_STRUCT && !ty->members) {
+            ty->kind = IRT_BAD;
+            ty->why = ir_printf(u, "member '%s' holds a pointer, and the type %s", w.pointers,
+                                w.bitfield ? "has bit-fields" : "is declared inside a function");
+        } else if (w.pointers && ty->kind == IRT_STRUCT)
+            ty->why = "pointers"; /* not refused: tells an enclosing struct */
         ty->size = clang_Type_getSizeOf(ct);
         if (ty->size < 0 && ty->kind != IRT_BAD) {
             ty->kind = IRT_BAD;
@@ -614,6 +625,12 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
     }
     ir_node *n = node(C, ik, c);
     n->type = classify(C, clang_getCursorType(c), 0);
+    if (k == CXCursor_ArraySubscriptExpr)
+        strcpy(n->op, "[");
+    else if (k == CXCursor_StringLiteral)
+        strcpy(n->op, "\"");
+    else if (k == CXCursor_MemberRefExpr)
+        strcpy(n->op, ".");
     if (ik == IR_REF) {
         CXCursor d = clang_getCursorReferenced(c);
         n->name = str(C, clang_getCursorSpelling(c));
@@ -636,6 +653,11 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
             add_kid(C, n, conv_expr(C, ks.v[i], ctx & ~CTX_AWAITOP));
     }
     free(ks.v);
+    if (n->op[0] == '.' && n->nkid == 1) { /* `.` or `->` after the base */
+        unsigned p = skip_ws(u, n->kid[0]->e);
+        if (p + 1 < u->len && u->src[p] == '-' && u->src[p + 1] == '>')
+            strcpy(n->op, "->");
+    }
     if (ik == IR_BINARY && n->nkid == 2)
         op_between(C, n, n->kid[0]->e, n->kid[1]->b);
     else if (ik == IR_UNARY && n->nkid == 1) {
@@ -1458,6 +1480,20 @@ static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData d)
         return CXChildVisit_Continue;
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c))
         conv_function(C, c);
+    /* objects this file defines (tentative definitions included) */
+    if (k == CXCursor_VarDecl && clang_Cursor_getStorageClass(c) != CX_SC_Extern &&
+        clang_getCursorTLSKind(c) == CXTLS_None &&
+        clang_Type_getSizeOf(clang_getCanonicalType(clang_getCursorType(c))) > 0) {
+        char *name = str(C, clang_getCursorSpelling(c));
+        int seen = 0;
+        for (int i = 0; i < C->u->nglobals && !seen; i++)
+            seen = !strcmp(C->u->globals[i].name, name);
+        if (!seen) {
+            ir_global *g = ir_push(&C->u->globals, &C->u->nglobals, &C->u->capglobals, sizeof *g);
+            g->name = name;
+            g->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
+        }
+    }
     return CXChildVisit_Continue;
 }
 

@@ -27,6 +27,7 @@ static const char *kind_name(ir_tkind k)
     case IRT_CHAR: return "DURABLE_KIND_CHAR";
     case IRT_STRING: return "DURABLE_KIND_STRING";
     case IRT_STRUCT: return "DURABLE_KIND_STRUCT";
+    case IRT_PTR: return "DURABLE_KIND_POINTER";
     default: return "0";
     }
 }
@@ -147,6 +148,9 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
     if (!nfields)
         ob_gen(o, "    char unused_;\n");
     ob_gen(o, "};\n");
+    /* string literals of the body, as named arrays (docs/translation.md) */
+    for (int i = 0; i < f->nlits; i++)
+        ob_genf(o, "static char %s__lit%d[] = %s;\n", n, i + 1, f->lits[i]);
     /* resume gotos defeat gcc's may-be-uninitialized analysis */
     ob_gen(o, "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC diagnostic push\n"
               "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n#endif\n");
@@ -159,8 +163,9 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
     for (int v = 0; v < f->nvars; v++)
         if (f->vars[v].is_param) {
             const ir_type *t = f->vars[v].type;
-            ob_genf(o, "    %s%s%s;\n", t->decl_pre ? t->decl_pre : "", f->vars[v].name,
-                    t->decl_pre ? t->decl_post : "");
+            if (!f->vars[v].pinned) /* a pinned one is only in the frame */
+                ob_genf(o, "    %s%s%s;\n", t->decl_pre ? t->decl_pre : "", f->vars[v].name,
+                        t->decl_pre ? t->decl_post : "");
             np++;
         }
     ob_gen(o, "    switch (durable__state(co_)) {\n    case 0: {\n");
@@ -170,7 +175,10 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
         for (int v = 0; v < f->nvars; v++)
             if (f->vars[v].is_param) {
                 const char *m = i < c->nparams ? arg_member(u, c, i) : f->vars[v].name;
-                if (f->vars[v].type->is_array || f->vars[v].type->const_member)
+                if (f->vars[v].pinned) /* it lives in the frame: its address is taken */
+                    ob_genf(o, "        __builtin_memcpy((void *)&f_->%s, &a_->%s, sizeof f_->%s);\n",
+                            f->vars[v].field, m, f->vars[v].field);
+                else if (f->vars[v].type->is_array || f->vars[v].type->const_member)
                     ob_genf(o, "        __builtin_memcpy(&%s, &a_->%s, sizeof %s);\n", f->vars[v].name, m,
                             f->vars[v].name);
                 else
@@ -308,6 +316,53 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
     return 0;
 }
 
+/* A C string literal of s (escaped). */
+static void put_cstring(ob *o, const char *s)
+{
+    sb b = {0, 0, 0};
+    sb_puts(&b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            sb_put(&b, "\\", 1);
+        if (*s == '\n')
+            sb_puts(&b, "\\n");
+        else
+            sb_put(&b, s, 1);
+    }
+    sb_puts(&b, "\"");
+    ob_gen(o, b.s);
+    sb_free(&b);
+}
+
+/* The objects of static storage of this file a saved pointer may point
+ * into, registered by name (docs/semantics.md G17): the file-scope objects
+ * it defines ("name", or "file.c:name" when static) and the string literals
+ * of its durable functions ("f:" and the literal as written). */
+static void emit_symbols(ir_unit *u, ob *o)
+{
+    int n = 0;
+    ob_genblock(o);
+    ob_gen(o, "static const durable_symbol dcc__symbols[] = {\n");
+    for (int i = 0; i < u->nglobals; i++, n++) {
+        const ir_global *g = &u->globals[i];
+        ob_gen(o, "    { ");
+        put_cstring(o, g->is_static ? ir_printf(u, "%s:%s", basename_of(u->path), g->name) : g->name);
+        ob_genf(o, ", &%s, sizeof %s },\n", g->name, g->name);
+    }
+    for (int i = 0; i < u->nfuncs; i++) {
+        ir_func *f = u->funcs[i];
+        for (int k = 0; f->self->kind == CALLEE_DURABLE && k < f->nlits; k++, n++) {
+            ob_gen(o, "    { ");
+            put_cstring(o, ir_printf(u, "%s:%s", f->self->name, f->lits[k]));
+            ob_genf(o, ", %s__lit%d, sizeof %s__lit%d },\n", f->self->name, k + 1, f->self->name, k + 1);
+        }
+    }
+    ob_gen(o, "};\n");
+    ob_genf(o, "static durable_symtab dcc__symtab = { dcc__symbols, %d, 0 };\n", n);
+    ob_gen(o, "__attribute__((constructor)) static void dcc__symbols_register(void)\n{\n"
+              "    durable__register_symbols(&dcc__symtab);\n}\n");
+}
+
 typedef struct event {
     unsigned at;
     int order;          /* declarations before a definition at the same offset */
@@ -362,6 +417,12 @@ int emit_unit(ir_unit *u, FILE *out)
     ob_src(&o, u->len);
     if (!o.bol)
         ob_gen(&o, "\n");
+    int nsyms = u->nglobals;
+    for (int i = 0; i < u->nfuncs; i++)
+        if (u->funcs[i]->self->kind == CALLEE_DURABLE)
+            nsyms += u->funcs[i]->nlits;
+    if (nsyms && !errors)
+        emit_symbols(u, &o);
     free(ev);
     if (!errors && o.b.n)
         fwrite(o.b.s, 1, o.b.n, out);

@@ -17,6 +17,7 @@ typedef struct finder {
     ir_func *f;
     int durable;
     int unevaluated; /* inside sizeof: nothing there is evaluated */
+    ir_node *discarded; /* the call of the expression statement being walked */
 } finder;
 
 static int is_assign_op(const char *op)
@@ -82,6 +83,13 @@ static int bad_param(ir_unit *u, const char *fname, const char *pname, const ir_
                              "by value instead", t->decl_pre, t->decl_post);
         else
             diag_note(u, at, "pass the values, or a struct that holds a fixed-size array, by value instead");
+        return 1;
+    }
+    if (t->kind == IRT_PTR) {
+        diag_error(u, at, "parameter '%s' of durable function '%s' has type '%s', a pointer, which cannot be "
+                          "stored", pname ? pname : "", fname, t->spelling);
+        diag_note(u, at, "it points into the caller, which a restart does not keep; pass the values (a struct, "
+                         "a fixed array inside a struct) or an id");
         return 1;
     }
     if (t->kind == IRT_BAD) {
@@ -155,9 +163,11 @@ static void check_await(finder *F, ir_node *n)
             diag_note(u, se->b, "a step's arguments are evaluated again when it is retried; "
                                 "do the update before the await");
         }
-        if (c->ret->kind == IRT_BAD) {
+        if (c->ret->kind == IRT_BAD || c->ret->kind == IRT_PTR) {
             diag_error(u, call->b, "step '%s' returns '%s', %s, which cannot be checkpointed", c->name,
-                       c->ret->spelling, c->ret->why);
+                       c->ret->spelling, c->ret->kind == IRT_PTR ? "a pointer" : c->ret->why);
+            if (c->ret->kind == IRT_PTR)
+                diag_note(u, call->b, "its result points outside the coroutine; return an index or a value");
         }
     }
 }
@@ -195,29 +205,102 @@ static void check_call(finder *F, ir_node *n)
     }
 }
 
-/* &x of a local: allowed as a call argument, anywhere under sizeof, or stored
- * in a local pointer (which liveness then checks); anything else may escape.
- * Parentheses and implicit conversions in between do not count. */
-static void check_addr(finder *F, ir_node *n, ir_node *parent, int kidx)
+/* The local an lvalue names or lies inside: x, x.m, x[i] of an array x,
+ * or -1 (through a pointer: x->m, p[i]). */
+static int root_var(ir_node *e)
 {
-    ir_node *x = ir_strip(n->nkid ? n->kid[0] : NULL);
-    if (!x || x->kind != IR_REF || x->var < 0 || !F->durable || F->f->nawaits == 0 || F->unevaluated)
-        return;
-    if (parent) {
-        if (parent->kind == IR_CALL && kidx > 0)
-            return;
-        if (parent->kind == IR_SIZEOF || parent->kind == IR_VAR)
-            return;
-        if (parent->kind == IR_BINARY && !strcmp(parent->op, "=") && kidx == 1) {
-            ir_node *l = ir_strip(parent->kid[0]);
-            if (l->kind == IR_REF && l->var >= 0)
-                return;
-        }
+    for (e = ir_strip(e); e; ) {
+        if (e->kind == IR_REF)
+            return e->var;
+        if (e->kind == IR_EXPR && !strcmp(e->op, ".") && e->nkid == 1) {
+            e = ir_strip(e->kid[0]);
+        } else if (e->kind == IR_EXPR && !strcmp(e->op, "[") && e->nkid == 2) {
+            ir_node *base = ir_strip(e->kid[0]);
+            if (!base->type || !base->type->is_array)
+                return -1;
+            e = base;
+        } else
+            return -1;
     }
-    F->f->vars[x->var].escapes = 1;
-    diag_error(F->u, n->b, "the address of local '%s' may escape across an await", x->name);
-    diag_note(F->u, n->b, "after a restart the local lives at another address; "
-                          "pass &%s only as a call argument or keep it in a local pointer", x->name);
+    return -1;
+}
+
+/* Is n an array's implicit conversion to a pointer to its first element? */
+static int is_decay(const ir_node *n)
+{
+    return n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b && n->kid[0]->e == n->e && n->type &&
+           !n->type->is_array && n->kid[0]->type && n->kid[0]->type->is_array;
+}
+
+/* The local whose address the value of e is (or is computed from), or -1. */
+static int address_of_local(ir_node *e)
+{
+    if (!e)
+        return -1;
+    if (is_decay(e))
+        return root_var(e->kid[0]);
+    e = ir_strip(e);
+    if (e->kind == IR_UNARY && !strcmp(e->op, "&") && e->nkid == 1)
+        return root_var(e->kid[0]);
+    if (e->kind == IR_BINARY && (!strcmp(e->op, "+") || !strcmp(e->op, "-")) && e->nkid == 2) {
+        int v = address_of_local(e->kid[0]);
+        return v >= 0 ? v : address_of_local(e->kid[1]);
+    }
+    if (e->kind == IR_COND && e->nkid == 3) {
+        int v = address_of_local(e->kid[1]);
+        return v >= 0 ? v : address_of_local(e->kid[2]);
+    }
+    return e->kind == IR_PAREN && e->nkid == 1 ? address_of_local(e->kid[0]) : -1;
+}
+
+/* A local whose address is taken (&x, &x.m, &a[i], or an array used as a
+ * pointer) in a durable function that awaits lives in the frame for the
+ * whole run (lower.c), so the address stays valid across every await and
+ * is saved as an offset.  Refused only when the address is stored where the
+ * frame does not reach: through a pointer or in a global. */
+/* An argument of call c that cannot come back in its result: c returns no
+ * pointer, or its result is discarded (`strcpy(buf, s);`, `scanf("%d", &x)`).
+ * Its address is trusted not to be kept past the call (docs/translation.md). */
+static int harmless_argument(finder *F, const ir_node *c, int kidx)
+{
+    return c && c->kind == IR_CALL && kidx > 0 && c->callee &&
+           (c == F->discarded || !c->type || (!c->type->is_pointer && c->type->kind != IRT_PTR));
+}
+
+static void pin(finder *F, int v)
+{
+    if (v >= 0 && F->durable && F->f->nawaits && !F->unevaluated)
+        F->f->vars[v].pinned = 1;
+}
+
+/* `x = e` or `T x = e`: remember where a pointer local's value comes from
+ * (a call's result points outside the coroutine: refused if live, lower.c). */
+static void note_source(finder *F, int v, ir_node *e)
+{
+    if (v < 0 || !F->durable || F->f->vars[v].type->kind != IRT_PTR)
+        return;
+    for (e = ir_strip(e); e && e->kind == IR_BINARY && (!strcmp(e->op, "+") || !strcmp(e->op, "-")) &&
+                          e->nkid == 2;)
+        e = ir_strip(e->kid[1]->type && e->kid[1]->type->is_pointer ? e->kid[1] : e->kid[0]);
+    if (e && e->kind == IR_CALL && e->callee && !(e->flags & IRF_INAWAIT) && !F->f->vars[v].from) {
+        F->f->vars[v].from = e->callee->name;
+        F->f->vars[v].from_off = e->b;
+    }
+}
+
+static void check_assign(finder *F, ir_node *n)
+{
+    if (!F->durable || !F->f->nawaits || F->unevaluated || n->nkid != 2 || strcmp(n->op, "="))
+        return;
+    ir_node *l = ir_strip(n->kid[0]);
+    if (l->kind == IR_REF && l->var >= 0)
+        note_source(F, l->var, n->kid[1]);
+    int x = address_of_local(n->kid[1]);
+    if (x < 0 || root_var(l) >= 0)
+        return;
+    diag_error(F->u, n->kid[1]->b, "the address of local '%s' may escape across an await", F->f->vars[x].name);
+    diag_note(F->u, n->kid[1]->b, "it is stored outside the coroutine's locals, where dcc cannot keep it "
+                                  "valid after a restart; keep it in a local pointer");
 }
 
 static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee)
@@ -239,8 +322,22 @@ static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee
         }
         break;
     case IR_UNARY:
-        if (!strcmp(n->op, "&"))
-            check_addr(F, n, parent, kidx);
+        if (!strcmp(n->op, "&") && n->nkid == 1 && !harmless_argument(F, parent, kidx))
+            pin(F, root_var(n->kid[0]));
+        break;
+    case IR_EXPR_STMT: {
+        ir_node *e = n->nkid ? ir_strip(n->kid[0]) : NULL;
+        F->discarded = e && e->kind == IR_CALL ? e : NULL;
+        break;
+    }
+    case IR_BINARY:
+        check_assign(F, n);
+        break;
+    case IR_EXPR:
+        /* an array used as a pointer, except as the base of a[i] */
+        if (is_decay(n) && !(parent && parent->kind == IR_EXPR && !strcmp(parent->op, "[") && kidx == 0) &&
+            !harmless_argument(F, parent, kidx))
+            pin(F, root_var(n->kid[0]));
         break;
     case IR_VAR:
         if (F->durable && n->op[0] == 's')
@@ -248,6 +345,8 @@ static void walk(finder *F, ir_node *n, ir_node *parent, int kidx, int is_callee
                                   "its value is lost on restart", n->name);
         if (F->durable && n->var >= 0 && reserved_name(n->name))
             diag_error(u, n->b, "'%s' is a name dcc reserves for generated code; rename it", n->name);
+        if (n->var >= 0 && n->for_init == 0 && n->nkid)
+            note_source(F, n->var, n->kid[0]);
         break;
     case IR_LABEL:
         if (F->durable && n->name && reserved_name(n->name))
@@ -284,14 +383,15 @@ int find_unit(ir_unit *u)
     int before = diag_count();
     for (int i = 0; i < u->nfuncs; i++) {
         ir_func *f = u->funcs[i];
-        finder F = {u, f, f->self->kind == CALLEE_DURABLE, 0};
+        finder F = {u, f, f->self->kind == CALLEE_DURABLE, 0, NULL};
         if (F.durable) {
             use_callee(f->self, f->b);
             if (f->self->is_variadic)
                 diag_error(u, f->b, "durable function '%s' is variadic", f->self->name);
-            if (f->self->ret->kind == IRT_BAD)
+            if (f->self->ret->kind == IRT_BAD || f->self->ret->kind == IRT_PTR)
                 diag_error(u, f->b, "durable function '%s' returns '%s', %s, which cannot be stored",
-                           f->self->name, f->self->ret->spelling, f->self->ret->why);
+                           f->self->name, f->self->ret->spelling,
+                           f->self->ret->kind == IRT_PTR ? "a pointer" : f->self->ret->why);
             for (int p = 0; p < f->nvars; p++) {
                 ir_var *v = &f->vars[p];
                 if (!v->is_param)

@@ -93,11 +93,14 @@ void ir_unit_free(ir_unit *u)
     for (int i = 0; i < u->nfuncs; i++) {
         free(u->funcs[i]->vars);
         free(u->funcs[i]->awaits);
+        free(u->funcs[i]->lits);
     }
     free(u->funcs);
     free(u->callees);
     free(u->hosts);
     free(u->await_marks);
+    free(u->globals);
+    free(u->substs);
     free(u->lines);
     while (u->arena) {
         struct arena *n = u->arena->next;

@@ -39,6 +39,7 @@ enum {
 typedef enum ir_tkind {
     IRT_VOID, IRT_INT, IRT_UINT, IRT_FLOAT, IRT_BOOL, IRT_CHAR, IRT_STRING,
     IRT_STRUCT,
+    IRT_PTR, /* any other data pointer: saved as where it points */
     IRT_BAD /* not persistable: see ir_type.why */
 } ir_tkind;
 
@@ -74,7 +75,9 @@ struct ir_node {
     unsigned line, col;   /* of b */
     unsigned flags;
     ir_node **kid; int nkid;
-    char op[4];           /* IR_BINARY, IR_UNARY: the operator ("&&", "&") */
+    char op[4];           /* IR_BINARY, IR_UNARY: the operator ("&&", "&");
+                             IR_EXPR: "[" subscript, "." or "->" member,
+                             "\"" string literal, "" anything else */
     int var;              /* IR_REF, IR_VAR: index in ir_func.vars, or -1 */
     int await;            /* IR_AWAIT: index in ir_func.awaits */
     struct ir_callee *callee; /* IR_CALL: direct callee, or NULL; IR_REF to a function */
@@ -112,9 +115,11 @@ typedef struct ir_var {
     ir_type *type;
     unsigned off, line, col;
     int is_param, is_temp;
-    int escapes;        /* its address is stored where dcc cannot follow */
     int cleanup;        /* declared with __attribute__((cleanup(f))) */
     int in_frame;       /* live across some await */
+    int pinned;         /* its address is taken: it lives in the frame (lower.c) */
+    const char *from;   /* a pointer: the callee whose result it was given, or NULL */
+    unsigned from_off;
 } ir_var;
 
 typedef enum { AWAIT_STEP = 1, AWAIT_CHILD, AWAIT_RUNTIME } ir_await_kind;
@@ -146,6 +151,7 @@ typedef struct ir_func {
     ir_var *vars; int nvars, capvars;
     ir_await *awaits; int nawaits, capawaits;
     struct cfg *cfg;    /* built by lower.c */
+    const char **lits; int nlits, caplits; /* string literals moved to file scope (lower.c) */
     int cfg_entry, cfg_exit;
 } ir_func;
 
@@ -166,6 +172,20 @@ typedef struct ir_edit {
                                         in the user's text */
 } ir_edit;
 
+/* A file-scope object defined in the main file: a saved pointer into it is
+ * kept by name (docs/semantics.md G17). */
+typedef struct ir_global {
+    const char *name;
+    int is_static;
+} ir_global;
+
+/* A rewrite of user text [b, e) (b == e: an insertion), applied by out.c
+ * wherever the text is copied. */
+typedef struct ir_subst {
+    unsigned b, e;
+    const char *text;
+} ir_subst;
+
 typedef struct ir_unit {
     const char *path;
     const char *src; unsigned len;
@@ -176,6 +196,8 @@ typedef struct ir_unit {
     unsigned *await_marks; int nmarks, capmarks; /* every `await` expansion */
     ir_edit *edits; int nedits;        /* sorted; none if no macro was expanded */
     unsigned *olines; unsigned nolines;/* line starts of the user's text then */
+    ir_global *globals; int nglobals, capglobals;
+    ir_subst *substs; int nsubsts, capsubsts;
     struct arena *arena;
 } ir_unit;
 

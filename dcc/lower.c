@@ -15,7 +15,10 @@
  *  - && || ?: , with an await on the right become real branches, so what C
  *    would not evaluate is not evaluated;
  *  - loop conditions and increments that await move into for (;;) bodies,
- *    with `continue` sent to the increment (goto contK_) where needed.
+ *    with `continue` sent to the increment (goto contK_) where needed;
+ *  - a local whose address is taken (pinned by find.c) lives in the frame
+ *    for the whole run: its uses become f_->x and its declaration a copy
+ *    into the frame (pin_locals), so pointers to it stay valid.
  * SPILL/RELOAD are holes filled after liveness (live.c) is solved.
  *
  * Refusals that need liveness are made here: pointers, consts and shadowed
@@ -1359,6 +1362,93 @@ static int in_list(const int *v, int n, int x)
     return -1;
 }
 
+/* ---- locals that live in the frame --------------------------------------- */
+
+static void subst(lw *L, unsigned b, unsigned e, const char *text)
+{
+    ir_subst *x = ir_push(&L->u->substs, &L->u->nsubsts, &L->u->capsubsts, sizeof *x);
+    x->b = b;
+    x->e = e;
+    x->text = text;
+}
+
+/* How the body names pinned local v: its frame member. */
+static const char *pinned_ref(lw *L, int v)
+{
+    ir_var *var = &L->f->vars[v];
+    if (var->is_param || (var->type->decl_pre && !var->type->is_const))
+        return ir_printf(L->u, "(f_->%s)", var->field);
+    return ir_printf(L->u, "(*(__typeof__(pin%d_) *)&f_->%s)", v, var->field);
+}
+
+static int is_decay_node(const ir_node *n)
+{
+    return n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b && n->kid[0]->e == n->e && n->type &&
+           !n->type->is_array && n->kid[0]->type && n->kid[0]->type->is_array;
+}
+
+/* The text rewrites of pinned locals and of string literals, in n (whose
+ * parent is given, and `outer`, its nearest ancestor that is not a
+ * parenthesis or an implicit conversion). */
+static void pin_walk(lw *L, ir_node *n, ir_node *parent, ir_node *outer)
+{
+    ir_func *f = L->f;
+    if (n->kind == IR_REF && n->var >= 0 && f->vars[n->var].pinned) {
+        if (n->flags & IRF_BADEXT) {
+            diag_error(L->u, n->b, "local '%s', whose address is taken, is named inside a macro",
+                       f->vars[n->var].name);
+            diag_note(L->u, n->b, "dcc keeps it in the frame and renames its uses; name it outside the macro");
+            L->errors++;
+        } else
+            subst(L, n->b, n->e, pinned_ref(L, n->var));
+    }
+    if (n->kind == IR_VAR && n->var >= 0 && f->vars[n->var].pinned) {
+        ir_var *var = &f->vars[n->var];
+        subst(L, var->off, var->off + (unsigned)strlen(var->name), ir_printf(L->u, "pin%d_", n->var));
+        if (n->for_init == 0 && n->nkid)
+            subst(L, n->e, n->e, ir_printf(L->u, ", *pinp%d_ __attribute__((unused)) = __builtin_memcpy((void *)&f_->%s, "
+                                                 "&pin%d_, sizeof pin%d_)", n->var, var->field, n->var, n->var));
+        else
+            subst(L, n->e, n->e, " __attribute__((unused))");
+    }
+    /* a string literal used as a pointer, not only passed to a call (a
+     * format string keeps its checks): an array at file scope, so a pointer
+     * into it is saved by name (docs/semantics.md G17) */
+    if (n->kind == IR_EXPR && n->op[0] == '"' && !(n->flags & IRF_BADEXT) && parent && is_decay_node(parent) &&
+        !(outer && outer->kind == IR_CALL) && n->type && !strcmp(n->type->elem, "char") && n->e > n->b) {
+        const char **l = ir_push(&f->lits, &f->nlits, &f->caplits, sizeof *l);
+        *l = ir_strndup(L->u, L->u->src + n->b, n->e - n->b);
+        subst(L, n->b, n->e, ir_printf(L->u, "%s__lit%d", f->self->name, f->nlits));
+    }
+    int wrapper = n->kind == IR_PAREN || (n->kind == IR_EXPR && n->nkid == 1 && n->kid[0]->b == n->b &&
+                                          n->kid[0]->e == n->e);
+    for (int i = 0; i < n->nkid; i++)
+        pin_walk(L, n->kid[i], n, wrapper ? outer : n);
+}
+
+/* Before lowering: pinned locals get their frame member names, and every
+ * use of one, and every literal, its rewrite. */
+static void pin_locals(lw *L)
+{
+    ir_func *f = L->f;
+    for (int v = 0; v < f->nvars; v++) {
+        ir_var *var = &f->vars[v];
+        if (!var->pinned)
+            continue;
+        if (var->type->kind == IRT_BAD || var->type->kind == IRT_VOID) {
+            var->pinned = 0; /* it stays a C local; a pointer into it fails at run time */
+            continue;
+        }
+        int same = 0;
+        for (int w = 0; w < f->nvars; w++)
+            same += w != v && !strcmp(f->vars[w].name, var->name);
+        var->field = same ? ir_printf(L->u, "%s_p%d", var->name, v) : var->name;
+        var->in_frame = 1;
+    }
+    if (f->nawaits)
+        pin_walk(L, f->body, NULL, NULL);
+}
+
 /* Decide each await's saved set and refuse what cannot be saved. */
 static void settle(lw *L)
 {
@@ -1382,12 +1472,16 @@ static void settle(lw *L)
             if (cfg_live_in(L->g, cfg_succ(L->g, a->tnode, s2), L->errvar))
                 a->checks_error = 1;
         for (int v = 0; v < f->nvars; v++) {
+            ir_var *var = &f->vars[v];
+            int at = in_list(a->inscope, a->ninscope, v);
+            if (var->pinned && at >= 0) { /* in the frame for good: saved wherever in scope */
+                a->live[v] = 1;
+                continue;
+            }
             if (v == L->errvar || !cfg_live_in(L->g, a->rnode, v))
                 continue;
-            int at = in_list(a->inscope, a->ninscope, v);
             if (at < 0)
                 continue; /* not declared here: its value is not defined after the await */
-            ir_var *var = &f->vars[v];
             for (int j = at + 1; j < a->ninscope; j++) {
                 int w = a->inscope[j];
                 if (strcmp(f->vars[w].name, var->name))
@@ -1415,8 +1509,17 @@ static void settle(lw *L)
                 diag_error(L->u, var->off, "local '%s' of type '%s' (%s) is live across the await at line %u",
                            var->name, var->type->spelling, var->type->why, a->line);
                 diag_note(L->u, a->node->b, "only numbers, enums, bools, fixed arrays and structs of them, "
-                                            "and char * strings survive an await; recompute or copy the "
-                                            "value after the await instead");
+                                            "strings and data pointers survive an await; recompute or copy "
+                                            "the value after the await instead");
+                reported[v] = 1;
+                L->errors++;
+            } else if (var->type->kind == IRT_PTR && var->from && !reported[v]) {
+                diag_error(L->u, var->from_off, "local '%s' of type '%s' holds the result of '%s', which points "
+                           "outside the coroutine, and is live across the await at line %u", var->name,
+                           var->type->spelling, var->from, a->line);
+                diag_note(L->u, a->node->b, "only pointers into the coroutine's own locals or static storage "
+                                            "(and char * strings) survive an await; keep an index or copy the "
+                                            "value into a local");
                 reported[v] = 1;
                 L->errors++;
             } else if (var->type->is_const && !var->is_param && !in_ilist(&L->constok, v) && !reported[v]) {
@@ -1451,13 +1554,14 @@ static void settle(lw *L)
     /* frame member names: the user's, made distinct */
     for (int v = 0; v < f->nvars; v++) {
         ir_var *var = &f->vars[v];
-        if (!var->in_frame)
+        if (!var->in_frame || var->pinned) /* pinned: named by pin_locals */
             continue;
         const char *name = var->name;
         for (int n = 1;; n++) {
             int clash = 0;
-            for (int w = 0; w < v && !clash; w++)
-                clash = f->vars[w].in_frame && !strcmp(f->vars[w].field, name);
+            for (int w = 0; w < f->nvars && !clash; w++)
+                clash = w != v && f->vars[w].in_frame && (w < v || f->vars[w].pinned) &&
+                        !strcmp(f->vars[w].field, name);
             if (!clash)
                 break;
             name = ir_printf(L->u, "%s_%d", var->name, n);
@@ -1490,7 +1594,8 @@ static void hole_text(lw *L, sb *b, int k, int spill)
     ir_await *a = &f->awaits[k];
     size_t at = b->n;
     for (int v = 0; v < f->nvars; v++) {
-        if (!a->live[v] || L->hider[k * L->nv + v]) /* hidden: see shadow_text */
+        if (!a->live[v] || f->vars[v].pinned || L->hider[k * L->nv + v]) /* pinned: the frame's already;
+                                                                             hidden: see shadow_text */
             continue;
         var_copy(b, &f->vars[v], spill);
     }
@@ -1558,6 +1663,7 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
             cfg_def(L.g, entry, v);
             ipush(&L.scope, v);
         }
+    pin_locals(&L);
     size_t start = o->b.n;
     ir_node *body = f->body;
     ob_skip(o, body->b + 1);

@@ -60,6 +60,33 @@ void sb_free(sb *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Copy [from, to) with the unit's text rewrites (ir_subst) applied: at one
+ * place, insertions first, in the order they were made. */
+static void put_substs(sb *b, const ir_unit *u, unsigned from, unsigned to)
+{
+    int done = -1; /* the last insertion made at `from` */
+    while (from < to) {
+        int x = -1;
+        for (int i = 0; i < u->nsubsts; i++) {
+            const ir_subst *y = &u->substs[i];
+            if (y->b < from || y->b >= to || y->e > to || (y->b == from && y->b == y->e && i <= done))
+                continue;
+            if (x < 0 || y->b < u->substs[x].b ||
+                (y->b == u->substs[x].b && (y->e == y->b) > (u->substs[x].e == u->substs[x].b)))
+                x = i;
+        }
+        if (x < 0) {
+            sb_put(b, u->src + from, to - from);
+            return;
+        }
+        const ir_subst *y = &u->substs[x];
+        sb_put(b, u->src + from, y->b - from);
+        sb_puts(b, y->text);
+        done = y->e == y->b ? x : -1;
+        from = y->e;
+    }
+}
+
 void sb_src(sb *b, const ir_unit *u, unsigned from, unsigned to)
 {
     if (to > u->len)
@@ -70,10 +97,10 @@ void sb_src(sb *b, const ir_unit *u, unsigned from, unsigned to)
             if (u->hosts[i].b >= from && u->hosts[i].b < to && (!h || u->hosts[i].b < h->b))
                 h = &u->hosts[i];
         if (!h) {
-            sb_put(b, u->src + from, to - from);
+            put_substs(b, u, from, to);
             return;
         }
-        sb_put(b, u->src + from, h->b - from);
+        put_substs(b, u, from, h->b);
         sb_printf(b, "(durable_call){ &%s__fn, &(struct %s__args){ ", h->callee->name, h->callee->name);
         int empty = 1;
         for (unsigned p = h->argb; p < h->arge; p++)

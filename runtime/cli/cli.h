@@ -210,6 +210,8 @@ typedef struct cli_decoded {
 void cli_decode(const durable_field *f, uint32_t n, int valid, uint32_t total, const void *blob, size_t len,
                 cli_decoded *out);
 void cli_decoded_free(cli_decoded *d);
+/* Is p (a decoded pointer) a label naming what it points to ("table+8")? */
+int cli_is_label(const void *p);
 /* Why rc failed, for display: "schema descriptors are malformed", ... */
 const char *cli_decode_why(int rc);
 

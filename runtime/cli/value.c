@@ -103,8 +103,9 @@ static size_t char_array_len(const unsigned char *p, uint32_t n)
  * descriptors is opaque. */
 static int opaque(const durable_field *f, int depth)
 {
-    return (f->kind == DURABLE_KIND_STRING && depth > 0) || (f->kind == DURABLE_KIND_STRUCT && f->nmembers == 0) ||
-           f->kind < DURABLE_KIND_INT || f->kind > DURABLE_KIND_STRUCT;
+    (void)depth;
+    return (f->kind == DURABLE_KIND_STRUCT && f->nmembers == 0) || f->kind < DURABLE_KIND_INT ||
+           f->kind > DURABLE_KIND_POINTER;
 }
 
 static void value_text(strbuf *b, const durable_field *f, const unsigned char *p, int depth);
@@ -138,11 +139,15 @@ static void element_text(strbuf *b, const durable_field *f, const unsigned char 
             sb_quote(b, (const char *)p, 1, 0);
         sb_puts(b, "'");
         break;
-    case DURABLE_KIND_STRING: {
+    case DURABLE_KIND_STRING:
+    case DURABLE_KIND_POINTER: {
         const char *s;
         memcpy(&s, p, sizeof s);
         if (!s) {
             sb_puts(b, "NULL");
+        } else if (cli_is_label(s) || f->kind == DURABLE_KIND_POINTER) {
+            sb_puts(b, "&"); /* where it points: a local, or an object by name */
+            sb_puts(b, cli_is_label(s) ? s : "?");
         } else {
             sb_puts(b, "\"");
             sb_quote(b, s, strlen(s), 0);
@@ -217,10 +222,17 @@ static void element_json(jw *w, const durable_field *f, const unsigned char *p, 
         break;
     case DURABLE_KIND_BOOL: jw_bool(w, p[0]); break;
     case DURABLE_KIND_CHAR: jw_stringn(w, (const char *)p, 1); break;
-    case DURABLE_KIND_STRING: {
+    case DURABLE_KIND_STRING:
+    case DURABLE_KIND_POINTER: {
         const char *s;
         memcpy(&s, p, sizeof s);
-        jw_string(w, s);
+        if (s && (cli_is_label(s) || f->kind == DURABLE_KIND_POINTER)) {
+            jw_object(w);
+            jw_key(w, "points_to");
+            jw_string(w, cli_is_label(s) ? s : "?");
+            jw_end(w);
+        } else
+            jw_string(w, s);
         break;
     }
     case DURABLE_KIND_STRUCT:

@@ -89,7 +89,8 @@ int durable_await_needs_dcc(void);
     X(EAWAIT, -22, "a runtime awaitable was called without await")                     \
     X(ELIMIT, -23, "value too large")                                                  \
     X(EFINISHED, -24, "workflow has already finished")                                \
-    X(ENOTFAILED, -25, "workflow has not failed")
+    X(ENOTFAILED, -25, "workflow has not failed")                                     \
+    X(EPOINTER, -26, "a pointer local points where it cannot be saved")
 
 enum {
     DURABLE_OK = 0,
@@ -456,7 +457,8 @@ enum durable_kind {
     DURABLE_KIND_BOOL,    /* _Bool */
     DURABLE_KIND_CHAR,    /* char (an array of char displays as text) */
     DURABLE_KIND_STRING,  /* char * or const char *: persisted by content */
-    DURABLE_KIND_STRUCT   /* struct or union of persistable types, stored as bytes */
+    DURABLE_KIND_STRUCT,  /* struct or union of persistable types, stored as bytes */
+    DURABLE_KIND_POINTER  /* any other data pointer: saved as where it points */
 };
 
 typedef struct durable_field {
@@ -505,6 +507,24 @@ typedef struct durable_await {
 } durable_await;
 
 typedef int (*durable_step_fn)(durable_co *co, void *frame);
+
+/* An object of static storage a saved pointer may point into: dcc lists the
+ * file-scope objects and the string literals of durable functions of each
+ * translation unit, so a pointer into one is saved as (name, offset) and
+ * found again by name after a restart (docs/semantics.md, G17). */
+typedef struct durable_symbol {
+    const char *name;   /* "table" (external), "file.c:table" (static), literals: "fn:\"text\"" */
+    const void *addr;
+    uint32_t size;
+} durable_symbol;
+
+typedef struct durable_symtab {
+    const durable_symbol *syms;
+    uint32_t n;
+    struct durable_symtab *next; /* set by the runtime */
+} durable_symtab;
+
+DURABLE_API void durable__register_symbols(durable_symtab *t);
 
 /* One durable function, as dcc describes it.  Generated code defines one
  * (non-const: the runtime links registrations through `next`) and registers

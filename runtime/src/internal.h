@@ -39,6 +39,8 @@ typedef struct durable__arena {
 
 char *durable__arena_strndup(durable__arena *a, const char *s, size_t n);
 void durable__arena_free(durable__arena *a);
+/* Is p one of a's strings? */
+int durable__arena_has(const durable__arena *a, const void *p);
 /* Move every string of src into dst (src becomes empty). */
 void durable__arena_merge(durable__arena *dst, durable__arena *src);
 
@@ -57,8 +59,33 @@ char *durable__saves_text(const durable_await *a);
  * elements in descriptor order: fixed-size kinds as their bytes, strings as
  * u32 LE length (0xFFFFFFFF for NULL) and that many bytes.  docs/storage.md
  * has the byte table. */
-#define DURABLE__CODEC_VERSION 1
+#define DURABLE__CODEC_VERSION 2
 int durable__encode(const durable_field *fields, uint32_t n, const void *base, durable__buf *out);
+
+/* Where pointers are saved against and restored to (docs/storage.md):
+ * encoding, a pointer into [frame, frame + frame_size] is saved as an offset
+ * (NULL px or frame: none is); decoding, an offset is taken from the block
+ * decoded into.  `own`: a char * saved by content comes back as a
+ * malloc'd copy the program owns, not an arena string.  `lax` (durable show):
+ * a symbol this program lacks decodes to a label "name+off" in `labels`
+ * instead of failing.  On DURABLE_EPOINTER `what` names the element or the
+ * missing symbol. */
+typedef struct durable__ptrs {
+    const unsigned char *frame;
+    uint32_t frame_size;
+    int own, lax;
+    durable__arena labels;
+    char what[160];
+    durable__buf owned; /* decoding with `own`: the copies made (to free if it fails) */
+    const durable__arena *args; /* the coroutine's argument strings, or NULL */
+} durable__ptrs;
+/* After a decode with px->own: on failure free the copies it made; forget
+ * the list either way. */
+void durable__ptrs_done(durable__ptrs *px, int failed);
+int durable__encode_in(const durable_field *fields, uint32_t n, const void *base, durable__buf *out,
+                       durable__ptrs *px);
+int durable__decode_in(const durable_field *fields, uint32_t n, const unsigned char *p, size_t len,
+                       void *base, durable__arena *strings, durable__ptrs *px);
 /* Decode into base (strings into `strings`).  DURABLE_ECORRUPT on any
  * malformed input, leaving base partly written (callers decode into scratch). */
 int durable__decode(const durable_field *fields, uint32_t n, const unsigned char *p, size_t len,

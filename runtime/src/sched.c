@@ -32,9 +32,9 @@
  *   I1. A step function is never re-entered past an await whose checkpoint has
  *       not committed: a coroutine is called at most once per round, and its
  *       request is applied (apply) only after the round's commit.
- *   I2. What a coroutine resumes with is exactly what was committed: apply and
- *       adopt decode the blobs that were written, whether or not the process
- *       restarted, so behaviour cannot differ after a crash.
+ *   I2. What a coroutine resumes with is what was committed: a coroutine in
+ *       memory keeps the frame it committed (I7), and adopt decodes the
+ *       blobs that were written into a fresh frame after a restart.
  *   I3. A child is created in the transaction of its parent's checkpoint at
  *       the await that calls it (persist), and a finished child wakes its
  *       parent in the transaction that records its result (child_finished).
@@ -45,6 +45,12 @@
  *       coroutine in memory is dropped and claimed again from the file.
  *   I6. Nothing is deleted that the runtime does not understand: rows of
  *       unknown functions or incompatible frames are held, not removed.
+
+ *   I7. While the process lives, a coroutine's frame block never moves and is
+ *       never decoded again: apply keeps it, and one that waits is parked
+ *       (park) and taken back by co_new when nothing was committed for it
+ *       since.  So pointers into its locals, and the pointers its locals
+ *       hold, keep their values across every await (docs/semantics.md G17).
  */
 #include "store.h"
 
@@ -76,8 +82,7 @@ struct durable_co {
     int spawn_idx;              /* handle if its parent spawned it, else -1 */
     int state, ready, await_error, attempt, cancel;
     uint64_t seq, await_seq;
-    void *frame;                /* fn->frame_size bytes */
-    void *spare;                /* another frame_size bytes: decode here, then swap */
+    void *frame;                /* fn->frame_size bytes; never moves while in memory (I7) */
     void *args;                 /* fn->args_size bytes */
     unsigned char *value;       /* the current await's value (value_size bytes) */
     size_t value_size, value_cap;
@@ -99,6 +104,7 @@ struct durable_co {
     int64_t req_wake;
     char *req_name;             /* signal name */
     durable__buf req_value;     /* encoded step value, child args or result */
+    durable__buf raw_value;     /* the step's value as it is in memory (I7) */
     durable__buf enc_frame;     /* the frame as it will be committed */
     char *step_key;
 
@@ -129,6 +135,8 @@ struct durable_rt {
     int in_tx;                  /* a transactional step opened the round's transaction */
     durable_stats stats;
     const durable_func **stored; /* schemas already written by this rt */
+    struct parked *parked;      /* frames of waiting coroutines, kept in memory (I7) */
+    char why[200];              /* why the last frame did not decode */
     size_t nstored;
     durable__arena result_strings;
     char *message;
@@ -295,7 +303,6 @@ static void co_free(durable_co *co)
     free(co->id);
     free(co->parent);
     free(co->frame);
-    free(co->spare);
     free(co->args);
     free(co->value);
     free(co->fail_msg);
@@ -306,8 +313,63 @@ static void co_free(durable_co *co)
     durable__arena_free(&co->strings);
     durable__arena_free(&co->arg_strings);
     durable__buf_free(&co->req_value);
+    durable__buf_free(&co->raw_value);
     durable__buf_free(&co->enc_frame);
     free(co);
+}
+
+/* A coroutine that left memory to wait keeps its frame block here, with its
+ * arguments, so that when it is claimed again by this process with nothing
+ * committed in between it goes on with the very same block: pointers into
+ * its locals and every pointer it holds keep their values (I7). */
+typedef struct parked {
+    struct parked *next;
+    char *id;
+    const durable_func *fn;
+    uint64_t seq;               /* the checkpoint the block is */
+    void *frame, *args;
+    durable__arena arg_strings;
+} parked;
+
+static void parked_free(parked *p)
+{
+    free(p->id);
+    free(p->frame);
+    free(p->args);
+    durable__arena_free(&p->arg_strings);
+    free(p);
+}
+
+/* Move co's frame and arguments to rt's parked list (co is freed after);
+ * `seq` is the checkpoint the frame is. */
+static void park(durable_rt *rt, durable_co *co, uint64_t seq)
+{
+    parked *p = durable__calloc(1, sizeof *p);
+    if (!p || !(p->id = durable__strdup(co->id))) {
+        free(p);
+        return; /* it will be decoded again: pointers by offset, strings copied */
+    }
+    p->fn = co->fn;
+    p->seq = seq;
+    p->frame = co->frame;
+    p->args = co->args;
+    p->arg_strings = co->arg_strings;
+    co->frame = co->args = NULL;
+    co->arg_strings.head = NULL;
+    p->next = rt->parked;
+    rt->parked = p;
+}
+
+/* Take id's parked block out of the list, or NULL. */
+static parked *unpark(durable_rt *rt, const char *id)
+{
+    for (parked **pp = &rt->parked; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->id, id) == 0) {
+            parked *p = *pp;
+            *pp = p->next;
+            return p;
+        }
+    return NULL;
 }
 
 /* Forget every claimed coroutine (they stay in the file, still claimed by
@@ -356,10 +418,11 @@ static int encode_int(int v, durable__buf *out)
 }
 
 /* Replace the coroutine's frame and value with what the blobs hold (I2).
- * A NULL or empty blob means zeroes; frame == NULL keeps the frame.  On
- * failure the coroutine is unchanged.  Buffers are reused: a checkpoint
- * decodes into the spare frame and swaps, so a round allocates nothing but
- * strings. */
+ * A NULL or empty blob means zeroes; frame == NULL keeps the frame, which
+ * is what every checkpoint of a coroutine in memory does (I7): only a
+ * coroutine coming from the file decodes its frame, with pointers rebased
+ * onto the new block and char * contents as malloc'd copies the program
+ * owns.  On failure the coroutine is unchanged and rt->why says why. */
 static int co_load_state(durable_co *co, const durable__buf *frame, const durable__buf *value)
 {
     durable__arena strings = {0};
@@ -369,20 +432,27 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
     unsigned char vtmp[64], *nv = vsize <= sizeof vtmp ? vtmp : durable__malloc(vsize);
     if (!nv)
         return DURABLE_ENOMEM;
-    if (frame && !co->spare && !(co->spare = durable__malloc(fsize))) {
+    void *nf = frame ? durable__calloc(1, fsize) : NULL;
+    if (frame && !nf) {
         if (nv != vtmp)
             free(nv);
         return DURABLE_ENOMEM;
     }
     int rc = DURABLE_OK;
     memset(nv, 0, vsize);
-    if (frame) {
-        memset(co->spare, 0, fsize);
-        if (frame->p && frame->n)
-            rc = durable__decode(fn->fields, fn->nfields, frame->p, frame->n, co->spare, &strings);
+    durable__ptrs px = {NULL, 0, 1, 0, {0}, "", {0}, &co->arg_strings}; /* args: decoded before */
+    co->rt->why[0] = 0;
+    if (frame && frame->p && frame->n) {
+        rc = durable__decode_in(fn->fields, fn->nfields, frame->p, frame->n, nf, &strings, &px);
+        if (rc == DURABLE_EPOINTER)
+            snprintf(co->rt->why, sizeof co->rt->why, "a saved pointer points into '%.120s', which this "
+                     "program does not have", px.what);
     }
+    /* a step's char * value is the program's, as the step returned it */
+    const durable_await *aw = await_of(fn, co->state);
+    px.own = aw && aw->kind == DURABLE_AWAIT_STEP;
     if (rc == DURABLE_OK && value && value->p && value->n)
-        rc = durable__decode(vd, vd ? 1 : 0, value->p, value->n, nv, &strings);
+        rc = durable__decode_in(vd, vd ? 1 : 0, value->p, value->n, nv, &strings, &px);
     if (rc == DURABLE_OK && vsize > co->value_cap) {
         unsigned char *grown = durable__realloc(co->value, vsize);
         if (grown) {
@@ -392,9 +462,11 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
             rc = DURABLE_ENOMEM;
         }
     }
+    durable__ptrs_done(&px, rc != DURABLE_OK); /* a failed decode frees its copies */
     if (rc != DURABLE_OK) {
         if (nv != vtmp)
             free(nv);
+        free(nf);
         durable__arena_free(&strings);
         return rc;
     }
@@ -404,14 +476,10 @@ static int co_load_state(durable_co *co, const durable__buf *frame, const durabl
         free(nv);
     co->value_size = vsize;
     if (frame) {
-        void *old = co->frame;
-        co->frame = co->spare;
-        co->spare = old;
-        durable__arena_free(&co->strings);
-        co->strings = strings;
-    } else { /* the frame's strings stay alive beside the value's */
-        durable__arena_merge(&co->strings, &strings);
+        free(co->frame);
+        co->frame = nf;
     }
+    durable__arena_merge(&co->strings, &strings);
     return DURABLE_OK;
 }
 
@@ -447,13 +515,26 @@ static int co_new(durable_rt *rt, durable_func *fn, const durable__row *r, durab
     co->cancel = r->cancel;
     co->seq = r->seq;
     co->await_seq = r->await_seq;
-    co->args = durable__calloc(1, fn->args_size ? fn->args_size : 1);
+    parked *pk = unpark(rt, r->id);
+    if (pk && (pk->fn != fn || pk->seq != r->seq || r->fingerprint != fn->fingerprint)) {
+        parked_free(pk); /* something was committed since: the file is the truth */
+        pk = NULL;
+    }
+    if (pk) {
+        co->args = pk->args;
+        co->arg_strings = pk->arg_strings;
+        co->frame = pk->frame;
+        pk->args = pk->frame = NULL;
+        pk->arg_strings.head = NULL;
+        parked_free(pk);
+    } else
+        co->args = durable__calloc(1, fn->args_size ? fn->args_size : 1);
     int rc = co->args && co->id && (co->parent || !r->parent) && (co->policy || !r->policy) ? DURABLE_OK
                                                                                             : DURABLE_ENOMEM;
-    if (rc == DURABLE_OK && r->args.p)
+    if (rc == DURABLE_OK && r->args.p && !co->frame)
         rc = durable__decode(fn->params, fn->nparams, r->args.p, r->args.n, co->args, &co->arg_strings);
     if (rc == DURABLE_OK)
-        rc = co_load_state(co, &r->frame, &r->value);
+        rc = co_load_state(co, co->frame ? NULL : &r->frame, &r->value);
     if (rc == DURABLE_OK)
         rc = set_payload(co, &r->payload);
     if (rc != DURABLE_OK) {
@@ -653,7 +734,9 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
     }
     if (r->fingerprint != fn->fingerprint) {
         int rc = durable__upgrade(rt->store, r, fn, why, sizeof why);
-        if (rc == DURABLE_EINCOMPAT) {
+        if (rc == DURABLE_EPOINTER) /* a pointer into the old layout is not moved */
+            snprintf(why, sizeof why, "a saved pointer into its frame cannot be moved to the new layout");
+        if (rc == DURABLE_EINCOMPAT || rc == DURABLE_EPOINTER) {
             char full[400];
             snprintf(full, sizeof full, "frame of '%s' was written by an incompatible build: %s", r->function, why);
             return hold(rt, r, DURABLE_EINCOMPAT, full);
@@ -662,6 +745,11 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
             return rc;
     }
     int rc = co_new(rt, fn, r, out);
+    if (rc == DURABLE_EPOINTER) {
+        char full[400];
+        snprintf(full, sizeof full, "frame of '%.120s': %.200s", r->function, rt->why);
+        return hold(rt, r, rc, full);
+    }
     if (rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER) {
         snprintf(why, sizeof why, "stored frame of '%s' does not decode", r->function);
         return hold(rt, r, rc, why);
@@ -725,6 +813,7 @@ static void set_fail(durable_co *co, int code, const char *msg)
 static void run_one(durable_co *co)
 {
     co->req = REQ_NONE;
+    co->raw_value.n = 0;
     co->transient = 0;
     co->failed = co->fail_permanent = 0;
     co->in_step = 0;
@@ -1121,6 +1210,8 @@ static int persist(durable_rt *rt, durable_co *co, int *status_out)
 static int apply(durable_rt *rt, durable_co *co, int status)
 {
     if (status != DURABLE_READY) { /* unlinked by round_commit already */
+        if (status == DURABLE_WAITING || status == DURABLE_PAUSED)
+            park(rt, co, co->seq + 1); /* the checkpoint just committed */
         co_free(co);
         return DURABLE_OK;
     }
@@ -1130,7 +1221,23 @@ static int apply(durable_rt *rt, durable_co *co, int status)
     co->ready = 1;
     co->attempt = 0;
     co->await_error = gave_up ? (co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP) : 0;
-    int rc = co_load_state(co, &co->enc_frame, &co->req_value);
+    const durable_field *vd = await_value(co->fn, co->state);
+    size_t vsize = vd ? vd->size : 0;
+    int raw = co->req == REQ_STEP && !gave_up && vsize && co->raw_value.n == vsize;
+    int rc = DURABLE_OK;
+    if (raw && vsize > co->value_cap) {
+        unsigned char *grown = durable__realloc(co->value, vsize);
+        if (grown) {
+            co->value = grown;
+            co->value_cap = vsize;
+        } else
+            raw = 0;
+    }
+    if (raw) { /* the value exactly as the step returned it (I7) */
+        memcpy(co->value, co->raw_value.p, vsize);
+        co->value_size = vsize;
+    } else
+        rc = co_load_state(co, NULL, &co->req_value);
     if (rc == DURABLE_OK)
         enqueue(rt, co);
     return rc;
@@ -1541,6 +1648,11 @@ DURABLE_API int durable_close(durable_rt *rt)
     }
     s->ops->close(s);
     free(rt->stored);
+    while (rt->parked) {
+        parked *p = rt->parked;
+        rt->parked = p->next;
+        parked_free(p);
+    }
     free(rt->message);
     while (rt->policies) {
         fn_policy *p = rt->policies;
@@ -1972,6 +2084,7 @@ static int do_pause(durable_rt *rt, void *p)
             while (rt->qtail && rt->qtail->qnext)
                 rt->qtail = rt->qtail->qnext;
         }
+        park(rt, co, co->seq); /* its frame stays this process's (I7) */
         co_drop(rt, co);
     }
     rt->claim_dirty = 1;
@@ -2274,10 +2387,17 @@ static int issue(durable_co *co, int kind)
         set_fail(co, DURABLE_ESTATE, "await issued with a kind its descriptor does not have");
         return DURABLE_ESTATE;
     }
-    /* Encode the frame now, while the step function's stack is still alive:
-     * a char * local may point into it, and is persisted by content. */
-    int rc = durable__encode(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame);
-    if (rc != DURABLE_OK)
+    /* Encode the frame now, while what its pointers point at is alive: a
+     * pointer into the frame is saved as an offset, one into static storage
+     * by symbol, a char * to anything else by content (G17). */
+    durable__ptrs px = {co->frame, co->fn->frame_size, 0, 0, {0}, "", {0}, &co->arg_strings};
+    int rc = durable__encode_in(co->fn->fields, co->fn->nfields, co->frame, &co->enc_frame, &px);
+    if (rc == DURABLE_EPOINTER) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "local '%.120s' at the await at line %u (%.100s) points outside the "
+                 "coroutine's locals and static storage: it cannot be saved", px.what, aw->line, aw->callee);
+        set_fail(co, rc, msg);
+    } else if (rc != DURABLE_OK)
         set_fail(co, rc, "frame could not be encoded");
     return rc;
 }
@@ -2311,6 +2431,9 @@ DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
         set_fail(co, rc, "step value could not be encoded");
         return rc;
     }
+    co->raw_value.n = 0;
+    if (durable__buf_put(&co->raw_value, value, size) != DURABLE_OK)
+        co->raw_value.n = 0; /* then the decoded value: a copy of its strings */
     return DURABLE__SUSPEND;
 }
 

@@ -37,7 +37,8 @@ static void put_blob(int shape, int n, const void *value)
     unsigned char tag = (unsigned char)shape;
     CHECK_OK(durable__buf_put(&b, &tag, 1));
     durable__buf enc = {0};
-    CHECK_OK(durable__encode(sh->fields, sh->nfields, value, &enc));
+    durable__ptrs px = {value, sh->size, 0, 0, {0}, "", {0}, NULL}; /* pointers into it: offsets */
+    CHECK_OK(durable__encode_in(sh->fields, sh->nfields, value, &enc, &px));
     CHECK_OK(durable__buf_put(&b, enc.p, enc.n));
     char rel[64];
     snprintf(rel, sizeof rel, "decode/%s-%d", sh->name, n);
@@ -57,7 +58,12 @@ static void blobs(void)
     struct shape_bytes b1 = {{{1, 2}, {-3, 4}}, "name", 3.25L, -0.5f, {1, 0, 1}};
     put_blob(2, 1, &b1);
     struct shape_strings s1 = {{"a", NULL, "bc", "", "def"}};
+    struct shape_ptrs q1 = {{1, 2}, NULL, "text", {{"r1", NULL, 3}, {NULL, NULL, 4}}};
+    q1.p = &q1.n[1];
+    q1.recs[0].at = &q1.recs[1].v;
+    q1.s = (const char *)&q1.n[0]; /* a char * into the frame */
     put_blob(3, 1, &s1);
+    put_blob(4, 1, &q1);
 }
 
 /* Fail the first attempt of a chosen workflow's step: it then waits on a

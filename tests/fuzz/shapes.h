@@ -2,7 +2,9 @@
  * shapes.h — the frame layouts fuzz_decode decodes (the first input byte
  * picks one) and fuzz_mkcorpus encodes seed blobs with.  Between them they
  * hold every field kind the codec knows, arrays of strings and of scalars,
- * every integer width, and a long double, in the shape dcc describes frames.
+ * every integer width, a long double, and pointers (into the frame, in
+ * structs), in the shape dcc describes frames.  Seeds named *-codec1 are
+ * blobs of codec version 1, which must still decode.
  */
 #ifndef FUZZ_SHAPES_H
 #define FUZZ_SHAPES_H
@@ -20,6 +22,9 @@ struct shape_pt { int x, y; };
 struct shape_bytes { struct shape_pt pts[2]; char name[16]; long double ld; float f; _Bool flags[3]; };
 /* 3: only strings: where lengths and NULLs are read from the input */
 struct shape_strings { const char *v[5]; };
+/* 4: pointers: into the frame, by name, by content; in structs (G17) */
+struct shape_rec { const char *name; int *at; int v; };
+struct shape_ptrs { int n[2]; int *p; const char *s; struct shape_rec recs[2]; };
 
 #define SHAPE_F(T, m, kind, ctype, count) {#m, ctype, kind, offsetof(T, m), sizeof(((T *)0)->m), count, 0, 0, 0}
 
@@ -52,6 +57,18 @@ static const durable_field shape_bytes_fields[] = {
 static const durable_field shape_strings_fields[] = {
     SHAPE_F(struct shape_strings, v, DURABLE_KIND_STRING, "const char *[5]", 5),
 };
+static const durable_field shape_rec_members[] = {
+    SHAPE_F(struct shape_rec, name, DURABLE_KIND_STRING, "const char *", 1),
+    SHAPE_F(struct shape_rec, at, DURABLE_KIND_POINTER, "int *", 1),
+    SHAPE_F(struct shape_rec, v, DURABLE_KIND_INT, "int", 1),
+};
+static const durable_field shape_ptrs_fields[] = {
+    SHAPE_F(struct shape_ptrs, n, DURABLE_KIND_INT, "int[2]", 2),
+    SHAPE_F(struct shape_ptrs, p, DURABLE_KIND_POINTER, "int *", 1),
+    SHAPE_F(struct shape_ptrs, s, DURABLE_KIND_STRING, "const char *", 1),
+    {"recs", "struct shape_rec[2]", DURABLE_KIND_STRUCT, offsetof(struct shape_ptrs, recs),
+     sizeof(struct shape_rec[2]), 2, 0, shape_rec_members, 3},
+};
 
 struct shape {
     const char *name;
@@ -66,6 +83,7 @@ static const struct shape shapes[] = {
     SHAPE("ints", struct shape_ints, shape_ints_fields),
     SHAPE("bytes", struct shape_bytes, shape_bytes_fields),
     SHAPE("strings", struct shape_strings, shape_strings_fields),
+    SHAPE("pointers", struct shape_ptrs, shape_ptrs_fields),
 };
 #define NSHAPES (sizeof shapes / sizeof *shapes)
 #define SHAPE_MAX_SIZE 128 /* >= every struct above */

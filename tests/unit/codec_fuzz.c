@@ -31,7 +31,9 @@ int main(void)
     CHECK_OK(durable__decode(fields, NF, blob.p, blob.n, &out, &strings));
     CHECK_INT(out.a, 42);
     CHECK_STR(out.s, "hello");
-    CHECK(out.s != in.s);
+#if defined(__linux__)
+    CHECK(out.s == in.s); /* a literal of this program: the same object (G17) */
+#endif
     CHECK(out.d[1] == -2.5);
     CHECK_STR(out.names[0], "x");
     CHECK(out.names[1] == NULL);
@@ -49,7 +51,7 @@ int main(void)
             memcpy(copy, blob.p, blob.n);
             copy[i] = (unsigned char)v;
             int rc = durable__decode(fields, NF, copy, blob.n, &out, &strings);
-            CHECK(rc == DURABLE_OK || rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER);
+            CHECK(rc == DURABLE_OK || rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER || rc == DURABLE_EPOINTER);
             if (rc == DURABLE_OK) {
                 decoded++;
                 CHECK(out.b == 0 || out.b == 1); /* _Bool loads stay defined */

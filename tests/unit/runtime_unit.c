@@ -241,8 +241,13 @@ static const durable_field kinds__str = {"", "const char *", DURABLE_KIND_STRING
 static const durable_await kinds__awaits[] = {{1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, NULL, 0, 0, 0, "body", "durable_sleep(1)"}};
 static char seen[512];
 
-/* Fills every field, sleeps (so the frame goes through the codec and the
- * file), then prints what came back. */
+/* Fills every field, sleeps (the test reopens the file, so the frame comes
+ * back through the codec), then prints what came back.  `s` points at memory
+ * gone after a restart (a dead stack frame): after the reopen it is a
+ * malloc'd copy of its content, which the program owns and frees.  list[2]
+ * points into the coroutine's argument and comes back pointing into the
+ * restored argument; the literals are found again where they are, in this
+ * program's image (G17). */
 static int kinds__step(durable_co *co_, void *frame_)
 {
     struct kinds__frame *f = frame_;
@@ -264,7 +269,7 @@ static int kinds__step(durable_co *co_, void *frame_)
     }
 aw1_:
     if (durable__begin(co_, 1)) {
-        int rc = durable__sleep(co_, 0);
+        int rc = durable__sleep(co_, 0.05); /* not due before the test reopens */
         memset(buf, 'X', sizeof buf - 1); /* the frame was encoded already */
         return rc;
     }
@@ -274,6 +279,9 @@ aw1_:
              f->i8, f->i16, f->i32, f->i64, f->u8, f->u32, f->u64, f->f, f->d, f->ld, f->b, f->c, f->name, f->s,
              f->null_s ? "non-null" : "null", f->list[0], f->list[1], f->list[2], f->p[0].x, f->p[0].tag, f->p[1].x,
              f->p[1].tag);
+    free((char *)f->s);
+    if (f->list[2] != ((const struct kinds__args *)durable__args(co_))->label)
+        seen[0] = '!'; /* not the argument itself */
     const char *r = seen;
     return durable__return(co_, &r, sizeof r);
 }
@@ -295,11 +303,84 @@ static void case_codec_every_kind(void)
     struct kinds__args a = {label};
     CHECK_OK(durable_start(rt, "k", (durable_call){&kinds__fn, &a, sizeof a}));
     strcpy(label, "CHANGED"); /* arguments were copied by content */
+    CHECK_INT(durable_run(rt), 1); /* it sleeps */
+    CHECK_OK(durable_close(rt)); /* a restart: the frame comes from the file */
+    CHECK_OK(durable_open(&rt, db, NULL));
+    for (int i = 0; i < 100 && durable_run(rt) > 0; i++) /* until the timer fires */
+        CHECK_OK(durable_wait(rt, 100));
     CHECK_INT(durable_run(rt), 0);
     const char *r = NULL;
     CHECK_OK(durable_result(rt, "k", &r));
     CHECK_STR(r, "-100 -30000 -2000000000 -9000000000000000000 250 4000000000 18000000000000000000 1.50 -2.250 "
                  "3.1250 1 z abcdefg heap-ish null [zero||label] -7ab 7yz");
+    done(rt);
+}
+
+/* A frame holding a pointer into a registered static object, saved by name:
+ * when the program no longer has that name the workflow is held with it in
+ * the reason, untouched; a program that has it again resumes it (G17.2). */
+static int ptr_table[4] = {5, 6, 7, 8};
+static durable_symbol ptr_symbols[] = {{"runtime_unit.c:ptr_table", ptr_table, sizeof ptr_table}};
+static durable_symtab ptr_symtab = {ptr_symbols, 1, 0};
+struct ptrs__frame { int *p; };
+static const durable_field ptrs__fields[] = {
+    {"p", "int *", DURABLE_KIND_POINTER, offsetof(struct ptrs__frame, p), sizeof(int *), 1, 0, 0, 0},
+};
+static const durable_field ptrs__int = {"", "int", DURABLE_KIND_INT, 0, sizeof(int), 1, 0, 0, 0};
+static const uint32_t ptrs__s1[] = {0};
+static const durable_await ptrs__awaits[] = {
+    {1, DURABLE_AWAIT_RUNTIME, "durable_sleep", 1, &ptrs__int, 0, ptrs__s1, 1, "body", "durable_sleep(0.05)"}};
+
+static int ptrs__step(durable_co *co_, void *frame_)
+{
+    struct ptrs__frame *f = frame_;
+    switch (durable__state(co_)) {
+    case 0: break;
+    case 1: goto aw1_;
+    default: return durable__bad_state(co_);
+    }
+    f->p = &ptr_table[2];
+aw1_:
+    if (durable__begin(co_, 1))
+        return durable__sleep(co_, 0.05);
+    if (durable__take(co_, NULL, 0))
+        return DURABLE__STOP;
+    int r = *f->p * 10 + (int)(f->p - ptr_table);
+    return durable__return(co_, &r, sizeof r);
+}
+
+static durable_func ptrs__fn = {
+    "ptrs", "runtime_unit.c", ptrs__step, sizeof(struct ptrs__frame), 1, ptrs__fields, 1, NULL, 0, &ptrs__int,
+    ptrs__awaits, 1, 0, 0,
+};
+__attribute__((constructor)) static void ptrs__register(void)
+{
+    durable__register(&ptrs__fn);
+    durable__register_symbols(&ptr_symtab);
+}
+
+static void case_pointer_symbol_gone_held(void)
+{
+    durable_rt *rt = fresh();
+    char unused = 0;
+    CHECK_OK(durable_start(rt, "p", (durable_call){&ptrs__fn, &unused, 1}));
+    CHECK_INT(durable_run(rt), 1); /* it sleeps, its pointer saved as ptr_table+8 */
+    CHECK_OK(durable_close(rt));
+    ptr_symbols[0].name = "runtime_unit.c:renamed"; /* a build without the object */
+    CHECK_OK(durable_open(&rt, db, NULL));
+    for (int i = 0; i < 100 && durable_run(rt) > 0; i++) /* until the timer fires */
+        CHECK_OK(durable_wait(rt, 100));
+    CHECK_INT(durable_run(rt), 0);
+    int st = -1;
+    CHECK_OK(durable_status(rt, "p", &st));
+    CHECK_INT(st, DURABLE_HELD);
+    CHECK_OK(durable_close(rt));
+    ptr_symbols[0].name = "runtime_unit.c:ptr_table"; /* the object is back */
+    CHECK_OK(durable_open(&rt, db, NULL));
+    CHECK_INT(durable_run(rt), 0);
+    int r = 0;
+    CHECK_OK(durable_result(rt, "p", &r));
+    CHECK_INT(r, 72);
     done(rt);
 }
 
@@ -313,6 +394,7 @@ int main(int argc, char **argv)
         {"resume_after_close", case_resume_after_close},
         {"codec_every_kind", case_codec_every_kind},
         {"pause_resume", case_pause_resume},
+        {"pointer_symbol_gone_held", case_pointer_symbol_gone_held},
         {"open_error", case_open_error},
         {NULL, NULL},
     };
