@@ -580,6 +580,7 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
         a->line = n->line;
         a->col = n->col;
         ir_node *op = conv_expr(C, operand, ctx | CTX_AWAITOP);
+        a = &f->awaits[n->await]; /* an await nested in the operand may have moved the array */
         /* The await's extent is unreliable when it is nested in another
          * macro's argument; rebuild it as `await` `(` operand `)`. */
         unsigned lp = n->b + 5 <= u->len ? skip_ws(u, n->b + 5) : u->len;

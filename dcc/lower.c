@@ -853,6 +853,30 @@ static void declarator_cfg(lw *L, ir_node *v, ilist *u)
  * it; for a later declarator (`int a = 1, b = await(f(a));`) the
  * declaration is split there, `int a = 1; ...awaits... int b = t1_;`, which
  * C defines the same (each declarator is in scope from its end). */
+/* After a declaration: a struct or union local declared without an
+ * initializer starts with its bytes zeroed, padding included, so a frame
+ * that saves it never carries stack garbage (durable show prints the bytes
+ * of a struct whose type is local to the function).  Its value is
+ * indeterminate in C, so no program can tell.  Locals that live in the frame
+ * (pinned) are zero already; `register` ones have no address. */
+static void zero_padding(lw *L, ir_node *s)
+{
+    for (int i = 0; i < s->nkid; i++) {
+        ir_node *v = s->kid[i];
+        if (v->kind != IR_VAR || v->var < 0 || v->for_init == 0)
+            continue;
+        ir_var *var = &L->f->vars[v->var];
+        if (var->type->kind != IRT_STRUCT || var->type->is_const || var->type->is_vla || var->pinned)
+            continue;
+        int reg = 0;
+        for (unsigned k = s->b; k + 8 <= v->b && !reg; k++)
+            reg = strncmp(L->u->src + k, "register", 8) == 0;
+        if (reg)
+            continue;
+        ob_genf(L->o, " __builtin_memset(&%s, 0, sizeof %s);", var->name, var->name);
+    }
+}
+
 static void ls_decl(lw *L, ir_node *s, unsigned end)
 {
     ob *o = L->o;
@@ -865,6 +889,7 @@ static void ls_decl(lw *L, ir_node *s, unsigned end)
     if (!(s->flags & IRF_AWAIT)) {
         decl_cfg(L, s);
         dsrc(L, end);
+        zero_padding(L, s);
         L->ndc = 0;
         return;
     }
