@@ -153,6 +153,10 @@ int cli_db_fail(cli_db *d, int rc);
  * the -wal and -shm files) not writable — appended to `why`: 1, or 0 if it
  * sees no reason.  (A failed durable_open says why itself.) */
 int cli_why_unwritable(const char *path, strbuf *why);
+/* Whether `table` has `column` (a file last opened by an older libdurable
+ * lacks the columns added since; the tool never adds them: it does not
+ * write).  0 also when the question cannot be asked. */
+int cli_has_column(cli_db *d, const char *table, const char *column);
 /* Column text or NULL, as char. */
 const char *cli_col_text(sqlite3_stmt *st, int i);
 

@@ -58,19 +58,6 @@ static int has_history(cli_db *d, const char *id)
     return yes;
 }
 
-/* Whether durable_history has its `fingerprint` column (a file last opened
- * by an older libdurable has not; the tool never adds it: it does not write). */
-static int has_build_column(cli_db *d)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM pragma_table_info('durable_history') WHERE name = 'fingerprint'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    int yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return yes;
-}
-
 /* Callee and line of await `id` in some schema of `function`. */
 static int fallback_await(sqlite3_stmt *st, const char *function, int id, char *callee, size_t cap, long long *line)
 {
@@ -117,7 +104,7 @@ int cli_history(const cli_args *a)
     }
     if (rc == CLI_OK) {
         char sql[640];
-        const char *fp = has_build_column(&d) ? "h.fingerprint" : "NULL";
+        const char *fp = cli_has_column(&d, "durable_history", "fingerprint") ? "h.fingerprint" : "NULL";
         snprintf(sql, sizeof sql,
                  "SELECT h.checkpoint, h.await_id, h.event, h.attempt, h.error_code, h.detail, h.at_ms,"
                  " a.callee, a.line, %s FROM durable_history h"

@@ -28,9 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Status columns, in the order durable_status numbers them. */
-static const char *const status_names[] = {"ready", "waiting", "done", "failed", "cancelled", "held", "paused"};
-#define NSTATUS (sizeof status_names / sizeof *status_names)
+/* Status columns: durable_status numbers them READY (1) to PAUSED; column k
+ * is status k + 1, named by durable_status_name. */
+#define NSTATUS ((size_t)(DURABLE_PAUSED - DURABLE_READY + 1))
+#define status_name(k) durable_status_name(DURABLE_READY + (int)(k))
 
 typedef struct fn_counts {
     char *function;
@@ -55,9 +56,9 @@ static char *dup_or_oom(const char *s)
 static int status_index(const char *s, int paused)
 {
     if (paused && s && (strcmp(s, "ready") == 0 || strcmp(s, "waiting") == 0))
-        return 6;
+        return DURABLE_PAUSED - DURABLE_READY;
     for (size_t i = 0; s && i < NSTATUS; i++)
-        if (strcmp(s, status_names[i]) == 0)
+        if (strcmp(s, status_name(i)) == 0)
             return (int)i;
     return -1;
 }
@@ -96,18 +97,6 @@ static int load_counts(cli_db *d, fn_counts **out, size_t *nout)
     return src == SQLITE_DONE ? CLI_OK : cli_db_fail(d, src);
 }
 
-static int has_column(cli_db *d, const char *table, const char *column)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-    int yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return yes;
-}
-
 /* History events of an await that suspends the workflow until something
  * happens (the next checkpoint comes after it). */
 #define SUSPENDING "('sleep', 'signal', 'call', 'all', 'any', 'retry')"
@@ -121,7 +110,7 @@ static int cmp_double(const void *a, const void *b)
 /* Await latencies grouped by function, await and kind (sorted). */
 static int load_latency(cli_db *d, latency **out, size_t *nout)
 {
-    const char *fp = has_column(d, "durable_history", "fingerprint") ? "h.fingerprint" : "NULL";
+    const char *fp = cli_has_column(d, "durable_history", "fingerprint") ? "h.fingerprint" : "NULL";
     char sql[1800];
     /* Each interval between two checkpoints of a workflow is counted once:
      * for the await pending during it when the earlier one suspended, else
@@ -227,7 +216,7 @@ static void print_prometheus(const fn_counts *c, size_t nc, const latency *l, si
         for (size_t k = 0; k < NSTATUS; k++) {
             fputs("durable_workflows{function=\"", stdout);
             prom_label(c[i].function);
-            printf("\",status=\"%s\"} %lld\n", status_names[k], c[i].n[k]);
+            printf("\",status=\"%s\"} %lld\n", status_name(k), c[i].n[k]);
         }
     puts("# HELP durable_await_latency_seconds How long awaits took, measured between checkpoints.");
     puts("# TYPE durable_await_latency_seconds summary");
@@ -264,7 +253,7 @@ static void print_json(const char *path, const fn_counts *c, size_t nc, const la
         jw_kstr(&w, "function", c[i].function);
         long long total = 0;
         for (size_t k = 0; k < NSTATUS; k++) {
-            jw_kint(&w, status_names[k], c[i].n[k]);
+            jw_kint(&w, status_name(k), c[i].n[k]);
             total += c[i].n[k];
         }
         jw_kint(&w, "total", total);
@@ -306,7 +295,7 @@ static void print_table(const fn_counts *c, size_t nc, const latency *l, size_t 
             fw = (int)strlen(l[i].function);
     printf("workflows\n  %-*s", fw, "FUNCTION");
     for (size_t k = 0; k < NSTATUS; k++)
-        printf("  %9s", status_names[k]);
+        printf("  %9s", status_name(k));
     printf("  %9s\n", "total");
     long long all[NSTATUS + 1] = {0};
     for (size_t i = 0; i < nc; i++) {

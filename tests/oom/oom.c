@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../harness/testdb.h" /* testdb_remove */
+
 static int square(int x)
 {
     return x * x;
@@ -94,15 +96,6 @@ static long failing; /* the allocation that fails in this scenario (0: none) */
         rc_;                                                                                        \
     })
 
-static void remove_db(void)
-{
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-    char p[300];
-    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
-        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
-        unlink(p);
-    }
-}
 
 /* Copy the file `from` to `to` (an empty database made once: creating the
  * schema costs more than the rest of a scenario; `create` covers it). */
@@ -126,7 +119,7 @@ static char empty_db[300];
 /* The scenario; its results, one a line, into out. */
 static void scenario(char *out, size_t cap)
 {
-    remove_db();
+    testdb_remove(db);
     copy_file(empty_db, db);
     durable_options o;
     durable_options_init(&o);
@@ -218,7 +211,7 @@ static void sq_shutdown(void *ctx)
 /* Create a database, start one workflow, close: what `create` fails. */
 static void create_scenario(char *out, size_t cap)
 {
-    remove_db();
+    testdb_remove(db);
     durable_rt *rt;
     AGAIN(durable_open(&rt, db, NULL));
     AGAIN(durable_start(rt, "p", parent(2)));
@@ -282,7 +275,7 @@ int main(int argc, char **argv)
         if (getenv("OOM_VERBOSE") && (n % 100 == 1 || getenv("OOM_EVERY")))
             fprintf(stderr, "allocation %ld ...\n", n);
     }
-    remove_db();
+    testdb_remove(db);
     unlink(empty_db);
     printf("oom %s: %ld scenarios, allocations 1..%ld failed in turn (stride %ld), %ld calls returned "
            "DURABLE_ENOMEM and were made again; results as without failure:\n%s",
