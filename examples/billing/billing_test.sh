@@ -50,7 +50,7 @@ st=\$?
 [ \$st -eq 0 ] || exit \$st
 for id in acme initech globex; do "$app" "\$DURABLE_TEST_DB" status \$id; done
 EOS
-out=$("$crashloop" --name billing --setup setup --random 10 -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
+out=$("$crashloop" --name billing --setup setup --random ${BILLING_RANDOM:-10} -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
 echo "$out"
 for want in 'acme: billed $719.64' 'initech: billed $588.00' 'globex: billed $25.00'; do
     echo "$out" | grep -qF "$want" || fail "expected '$want'"

@@ -359,8 +359,9 @@ DURABLE_API int durable_run(durable_rt *rt);
 
 /* Sleep until there is work for durable_run: the earliest durable timer is
  * due, another process committed something (a signal, a start, a cancel,
- * a pause or resume, a retry: it looks every 20 ms), or `timeout_ms` pass,
- * whichever is first (0 returns at once).  Returns DURABLE_OK; DURABLE_EINVAL
+ * a pause or resume, a retry: it looks every 20 ms), work held by a worker
+ * whose lease lapsed became claimable (it looks every second), or
+ * `timeout_ms` pass, whichever is first (0 returns at once).  Returns DURABLE_OK; DURABLE_EINVAL
  * for a NULL rt, a negative timeout or a call from inside a durable function;
  * or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms);

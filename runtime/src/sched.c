@@ -1398,8 +1398,12 @@ static int round_commit(durable_rt *rt, durable_co *batch)
     }
     if (rc == DURABLE_OK && now >= rt->reap_due) {
         rc = reap(rt, now);
-        /* cheap (a few rows, a /proc read each): look every second */
+        /* cheap (a few rows, a /proc read each): look every second.  And
+         * claim then too: a worker on another host whose lease lapsed, or
+         * one of this host that died and whose lease lapsed before reap saw
+         * it, commits nothing that would tell us its rows are free. */
         rt->reap_due = now + (rt->opts.lease_ms / 2 < 1000 ? rt->opts.lease_ms / 2 : 1000);
+        rt->claim_dirty = 1;
     }
     if (rc == DURABLE_OK && claim_needed(rt, now))
         rc = claim(rt, now, &adopted);
@@ -1520,6 +1524,8 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
         rc = s->ops->next_due(s, &due);
     if (rc != DURABLE_OK)
         return rc;
+    if (yes)
+        rt->claim_dirty = 1; /* the next durable_run must claim it, whatever made it claimable */
     if (yes || rt->claim_dirty)
         return DURABLE_OK;
     if (rt->opts.virtual_time && !rt->opts.clock) {
@@ -1534,7 +1540,7 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
      * by another connection (a signal, a start, a cancel, a resume ...):
      * durable_run then finds what changed.  A nap costs one data_version
      * look, so an idle worker uses no measurable CPU. */
-    int64_t start = durable__realtime_ms();
+    int64_t start = durable__realtime_ms(), looked = start;
     for (;;) {
         int changed = 0;
         rc = s->ops->changed(s, &changed);
@@ -1545,6 +1551,18 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
             return DURABLE_OK;
         }
         now = now_ms(rt);
+        /* A claim whose worker's lease lapsed commits nothing: look for
+         * claimable rows once a second too. */
+        if (durable__realtime_ms() - looked >= 1000) {
+            looked = durable__realtime_ms();
+            rc = s->ops->has_work(s, rt->owner, now, &yes);
+            if (rc != DURABLE_OK)
+                return rc;
+            if (yes) {
+                rt->claim_dirty = 1;
+                return DURABLE_OK;
+            }
+        }
         if (due && due <= now)
             return DURABLE_OK;
         int64_t left = timeout_ms - (durable__realtime_ms() - start);

@@ -425,13 +425,11 @@ static int exec(sqlite3 *db, const char *sql)
     return map_rc(sqlite3_exec(db, sql, NULL, NULL, NULL));
 }
 
+/* Create our tables in a file with none (inside the opening transaction). */
 static int initialise(sqlite3 *db)
 {
     char sql[512];
-    int rc = exec(db, "BEGIN IMMEDIATE");
-    if (rc != DURABLE_OK)
-        return rc;
-    rc = exec(db, schema_sql);
+    int rc = exec(db, schema_sql);
     snprintf(sql, sizeof sql,
              "PRAGMA application_id = %d; PRAGMA user_version = %d;"
              "INSERT OR IGNORE INTO durable_meta VALUES ('format', '%d'), ('byte_order', '%s'),"
@@ -440,10 +438,6 @@ static int initialise(sqlite3 *db)
              DURABLE_VERSION_MINOR);
     if (rc == DURABLE_OK)
         rc = exec(db, sql);
-    if (rc == DURABLE_OK)
-        rc = exec(db, "COMMIT");
-    if (rc != DURABLE_OK)
-        exec(db, "ROLLBACK");
     return rc;
 }
 
@@ -508,20 +502,26 @@ static int columns_conform(sqlite3 *file)
     return rc;
 }
 
-static int add_missing_columns(sqlite3 *db)
+/* How many of added_columns the file lacks. */
+static int count_missing_columns(sqlite3 *db, int *missing)
 {
-    size_t n = sizeof added_columns / sizeof added_columns[0], missing = 0;
-    for (size_t i = 0; i < n; i++) {
+    *missing = 0;
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
         int yes;
         int rc = has_column(db, added_columns[i][0], added_columns[i][1], &yes);
         if (rc != DURABLE_OK)
             return rc;
-        missing += !yes;
+        *missing += !yes;
     }
-    if (!missing)
-        return DURABLE_OK;
-    int rc = exec(db, "BEGIN IMMEDIATE"); /* another process may be adding them too */
-    for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+    return DURABLE_OK;
+}
+
+/* Add what the file lacks (inside the opening transaction, which holds the
+ * write lock: another process may be adding them too, so look again). */
+static int add_missing_columns(sqlite3 *db)
+{
+    int rc = DURABLE_OK;
+    for (size_t i = 0; rc == DURABLE_OK && i < sizeof added_columns / sizeof added_columns[0]; i++) {
         int yes;
         rc = has_column(db, added_columns[i][0], added_columns[i][1], &yes);
         if (rc == DURABLE_OK && !yes) {
@@ -531,10 +531,6 @@ static int add_missing_columns(sqlite3 *db)
             rc = exec(db, sql);
         }
     }
-    if (rc == DURABLE_OK)
-        rc = exec(db, "COMMIT");
-    if (rc != DURABLE_OK)
-        exec(db, "ROLLBACK");
     return rc;
 }
 
@@ -606,20 +602,45 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
      * SQLite's per-connection mutex is pure cost. */
     rc = map_rc(sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                 NULL));
+    /* Everything that writes — our tables in a new file, the columns an older
+     * file lacks — and the preparing of every statement happen in one
+     * transaction, committed only when all of it worked: a file refused here
+     * (one that passed inspect() but whose tables no statement can use) is
+     * left as it was.  A file with nothing to add is only read: no write
+     * lock is taken.  A new file is in WAL before its tables are made (a crash
+     * while making them leaves no hot journal, which the read-only inspection
+     * of the next open could not roll back); an existing one only after the
+     * commit, as switching writes to its header. */
+    int missing = 0, in_txn = 0;
     if (rc == DURABLE_OK) {
         sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
         sqlite3_extended_result_codes(s->db, 1);
-        rc = exec(s->db, "PRAGMA journal_mode = WAL");
-    }
-    if (rc == DURABLE_OK)
         rc = exec(s->db, o->synchronous == DURABLE_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
                                                                  : "PRAGMA synchronous = FULL");
+    }
+    if (rc == DURABLE_OK && (is_new || fresh))
+        rc = exec(s->db, "PRAGMA journal_mode = WAL");
+    if (rc == DURABLE_OK && !is_new && !fresh)
+        rc = count_missing_columns(s->db, &missing);
+    if (rc == DURABLE_OK) {
+        rc = exec(s->db, is_new || fresh || missing ? "BEGIN IMMEDIATE" : "BEGIN");
+        in_txn = rc == DURABLE_OK;
+    }
     if (rc == DURABLE_OK && (is_new || fresh))
         rc = initialise(s->db);
-    else if (rc == DURABLE_OK)
+    else if (rc == DURABLE_OK && missing)
         rc = add_missing_columns(s->db);
-    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++)
-        rc = map_rc(sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL));
+    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++) {
+        int src = sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+        /* SQLITE_ERROR here: a table or column we need is not as we made it */
+        rc = src == SQLITE_ERROR ? DURABLE_ECORRUPT : map_rc(src);
+    }
+    if (rc == DURABLE_OK)
+        rc = exec(s->db, "COMMIT");
+    if (rc != DURABLE_OK && in_txn)
+        exec(s->db, "ROLLBACK");
+    if (rc == DURABLE_OK && !is_new && !fresh)
+        rc = exec(s->db, "PRAGMA journal_mode = WAL");
     if (rc != DURABLE_OK) {
         open_failed(path, rc, s->db ? sqlite3_system_errno(s->db) : 0);
         sq_close(&s->base);

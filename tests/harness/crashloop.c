@@ -38,6 +38,12 @@
  * line per scenario; exit 0 when all pass.  A process that hangs (120 s) or
  * exits other than 0 or by SIGKILL fails the test.  Temporary files are
  * removed unless the test fails or --keep is given.
+ *
+ * Each run is its own process group, and a kill from outside kills the whole
+ * group (a program that is a shell script takes its worker with it, as a
+ * power cut would); whatever the group left running is killed when the run
+ * ends.  The program's stderr goes to a file beside its output, shown (its
+ * last lines) only when a scenario fails.
  */
 #include <errno.h>
 #include <signal.h>
@@ -120,7 +126,10 @@ static int run_killed(char **argv, const char *db, const char *effects, const ch
             setenv("DURABLE_CRASH", crash, 1);
         else
             unsetenv("DURABLE_CRASH");
-        if (!freopen(out, "w", stdout))
+        setpgid(0, 0); /* its own process group: a kill takes the children too */
+        char err[540];
+        snprintf(err, sizeof err, "%s.err", out);
+        if (!freopen(out, "w", stdout) || !freopen(err, "a", stderr))
             _exit(126);
         alarm(RUN_TIMEOUT_S); /* a hang dies of SIGALRM, which is not SIGKILL */
         for (char **a = argv; *a; a++)
@@ -130,10 +139,14 @@ static int run_killed(char **argv, const char *db, const char *effects, const ch
         perror("crashloop: exec");
         _exit(127);
     }
+    setpgid(pid, pid); /* as the child does: whichever runs first */
     if (kill_after > 0) {
         struct timespec ts = {(time_t)kill_after, (long)((kill_after - (double)(time_t)kill_after) * 1e9)};
         nanosleep(&ts, NULL);
-        kill(pid, SIGKILL); /* harmless if it has exited: it is not reaped yet */
+        /* The whole group, as a power cut would: a program that is a shell
+         * script must not leave its worker running beside the next run.
+         * Harmless if it has exited: it is not reaped yet. */
+        kill(-pid, SIGKILL);
     }
     int st;
     while (waitpid(pid, &st, 0) < 0)
@@ -141,6 +154,7 @@ static int run_killed(char **argv, const char *db, const char *effects, const ch
             perror("crashloop: waitpid");
             exit(2);
         }
+    kill(-pid, SIGKILL); /* nothing it started outlives it into the next run */
     return st;
 }
 
@@ -201,6 +215,27 @@ static int check_effects(const char *scenario, char *ref, char *got, int hi)
     return bad;
 }
 
+/* Print the last lines the program wrote to stderr in this scenario (all
+ * its runs append to OUT.err), so a failure says why without the noise of
+ * every crash ("Killed" from a shell) on a passing run. */
+static void show_stderr(const char *out)
+{
+    char err[540];
+    snprintf(err, sizeof err, "%s.err", out);
+    size_t n = 0;
+    char *text = slurp(err, &n);
+    if (!text || !n) {
+        free(text);
+        return;
+    }
+    const char *from = text + n - 1; /* the last line's newline */
+    for (int lines = 0; from > text; from--)
+        if (from[-1] == '\n' && ++lines == 30)
+            break;
+    fprintf(stderr, "crashloop %s: the program's stderr (last lines of %s):\n%s", name, err, from);
+    free(text);
+}
+
 static int scenario(char **argv, const char *label, const char *crash, const char *ref_out, const char *ref_eff,
                     int hi)
 {
@@ -225,6 +260,7 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "crashloop %s: %s: setup (%s %s) failed, output in %s\n", name, label, argv[0], setup,
                     sout);
+            show_stderr(sout);
             return 1;
         }
     }
@@ -257,6 +293,7 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
         fprintf(stderr, "crashloop %s: %s: program %s %d after %d crashes (output in %s)\n", name, label,
                 WIFEXITED(st) ? "exited with" : "died of signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
                 crashes, out);
+        show_stderr(out);
         return 1;
     }
     if (!ref_out)
@@ -274,6 +311,8 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
         fprintf(stderr, "crashloop %s: %s: the program never crashed: is the fault knob working?\n", name, label);
         bad++;
     }
+    if (bad)
+        show_stderr(out);
     if (!random || bad)
         printf("crashloop %s: %-6s crash points %d, resumes %d, mismatches %d\n", name, label, crashes, crashes,
                bad);
@@ -342,7 +381,7 @@ int main(int argc, char **argv)
             rng ^= (unsigned long)getpid() * 2654435761UL ^ (unsigned long)(now_s() * 1e6);
             int kills = 0, rbad = 0;
             for (int k = 0; k < random_kills && !rbad; k++) {
-                static const char *const sfx[] = {".db", ".db-wal", ".db-shm", ".effects", ".out"};
+                static const char *const sfx[] = {".db", ".db-wal", ".db-shm", ".effects", ".out", ".out.err"};
                 for (size_t f = 0; f < sizeof sfx / sizeof *sfx; f++) {
                     snprintf(path, sizeof path, "%s/random%s", dir, sfx[f]);
                     unlink(path);
@@ -362,7 +401,7 @@ int main(int argc, char **argv)
     } else {
         static const char *const labels[] = {"ref", "after", "before", "random"};
         static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out",
-                                               ".out.setup"};
+                                               ".out.setup", ".out.err", ".out.setup.err"};
         for (size_t l = 0; l < 4; l++)
             for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
                 snprintf(path, sizeof path, "%s/%s%s", dir, labels[l], suffixes[k]);

@@ -4,15 +4,22 @@
  * and starts, each written by another process (the `durable` tool, or this
  * program in `start` mode) and obeyed without a restart.
  *
- *   live worker DB            the README loop until nothing is unfinished,
+ *   live worker DB            the README loop (LIVE_WAIT_MS: its durable_wait
+ *                             timeout, 1000 by default) until nothing is unfinished,
  *                             then every workflow's outcome, one a line
  *   live start DB ID KIND N   start workflow ID (gate, ticker, guarded,
  *                             unguarded, flaky) from another process
+ *   live foreign DB ID MS     make ID claimed by a worker of another host,
+ *                             whose lease runs out MS ms from now (as one
+ *                             that lost power leaves it): written straight
+ *                             into the file, as that worker would have
  */
 #include <durable.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int record(int n, int v)
@@ -126,9 +133,10 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "worker") == 0) {
         durable_rt *rt = open_db(argv[2]);
-        int n;
+        const char *w = getenv("LIVE_WAIT_MS"); /* how long each durable_wait may sleep */
+        int n, wait_ms = w ? atoi(w) : 1000;
         while ((n = durable_run(rt)) > 0) /* the README loop */
-            durable_wait(rt, 1000);
+            durable_wait(rt, wait_ms);
         if (n < 0) {
             fprintf(stderr, "live: durable_run: %s\n", durable_strerror(n));
             return 1;
@@ -148,6 +156,27 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "usage: live worker DB [ID...] | live start DB ID KIND N\n");
+    if (argc == 5 && strcmp(argv[1], "foreign") == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long lease = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atoll(argv[4]);
+        sqlite3 *db;
+        char *sql = sqlite3_mprintf("BEGIN IMMEDIATE;"
+                                    "INSERT INTO durable_workers(id, lease_ms) VALUES ('elsewhere:1:1:0', %lld);"
+                                    "UPDATE durable_workflows SET owner = 'elsewhere:1:1:0' WHERE id = %Q;"
+                                    "COMMIT;",
+                                    lease, argv[3]);
+        int rc = sqlite3_open(argv[2], &db);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK && sqlite3_changes(db) != 1)
+            rc = SQLITE_NOTFOUND;
+        if (rc != SQLITE_OK)
+            fprintf(stderr, "live: foreign %s: %s\n", argv[3], sqlite3_errmsg(db));
+        sqlite3_free(sql);
+        sqlite3_close(db);
+        return rc == SQLITE_OK ? 0 : 1;
+    }
+    fprintf(stderr, "usage: live worker DB [ID...] | live start DB ID KIND N | live foreign DB ID MS\n");
     return 2;
 }

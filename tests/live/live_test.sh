@@ -135,6 +135,20 @@ start)
     worker_ends
     expect "g1: done 3001" "t2: done 3"
     ;;
+lapsed)
+    # t1 is held by a worker on another host that lost power: nothing of its
+    # commits again, and only its lease (2 s from now) can tell.  The live
+    # worker, idle meanwhile in durable_wait, takes t1 over once the lease
+    # lapses.
+    start t1 ticker 3
+    "$LIVE" foreign "$DB" t1 2000 || fail "foreign t1"
+    LIVE_WAIT_MS=600000 worker t1 # each durable_wait may sleep 10 minutes
+    sleep 0.5
+    alive "t1 is unfinished"
+    [ "$(status_of t1)" = ready ] || fail "t1 ran while another worker's lease held it ($(status_of t1))"
+    worker_ends
+    expect "t1: done 3"
+    ;;
 *)
     echo "unknown case $case_name" >&2
     exit 2
