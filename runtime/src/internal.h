@@ -2,7 +2,8 @@
  * internal.h — what the runtime's modules share and nothing else: growable
  * buffers, string arenas, the registry, the frame codec and the fault knob.
  * The store interface has its own header (store.h); the scheduler's structures
- * stay private to sched.c.  Internal names carry the durable__ prefix.
+ * stay private to the scheduler's modules (scheduler.h).  Internal names
+ * carry the durable__ prefix.
  */
 #ifndef DURABLE_INTERNAL_H
 #define DURABLE_INTERNAL_H

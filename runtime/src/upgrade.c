@@ -22,7 +22,7 @@
  * Then the old frame is decoded with the old schema (read from the file), the
  * mapped fields are copied into a frame of the new layout, and both frame and
  * arguments are re-encoded.  Anything else is refused with the reason; the
- * workflow is then held, never resumed blindly (I6 of sched.c).
+ * workflow is then held, never resumed blindly (I6 of scheduler.h).
  *
  * Not for: changing the meaning of a local while keeping its name and type.
  * That stays the programmer's promise, as it is in every system that

@@ -1,0 +1,168 @@
+/*
+ * step.c — what a durable function or a step calls while it runs:
+ * durable_error, durable_self, durable_fail, durable_fail_permanent,
+ * durable_step_key, durable_step_attempt, durable_next_retry,
+ * durable_signal_data, durable_child_result_sized, durable_sqlite, and the
+ * plain-C bodies of the awaitables (durable_sleep ... return DURABLE_EAWAIT:
+ * dcc translates every awaited call into the ABI of abi.c).
+ *
+ * They act on the coroutine running on this thread (durable__current, set by
+ * run_one in abi.c); outside one they refuse or return nothing.  A failure
+ * that is not the workflow's (memory, the store) is transient: the round is
+ * redone from the file.
+ */
+#include "scheduler.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------
+ * Inside durable functions and steps
+ * ---------------------------------------------------------------------- */
+
+/* A call made by running workflow code could not be answered for a reason
+ * that is not the workflow's (memory, the store): what the coroutine does
+ * until its next await is void, and the round is redone from the file, as
+ * after a crash before the commit (round_commit). */
+static void transient(durable_co *co, int code)
+{
+    durable__set_fail(co, code, "transient failure inside a durable function");
+    co->transient = 1;
+}
+
+DURABLE_API int durable_error(void)
+{
+    return durable__current ? durable__current->cur_error : 0;
+}
+
+DURABLE_API const char *durable_self(void)
+{
+    return durable__current ? durable__current->id : NULL;
+}
+
+static int record_fail(int code, const char *message, int permanent)
+{
+    durable_co *co = durable__current;
+    if (!co || !co->in_step)
+        return DURABLE_EINVAL;
+    co->failed = 1;
+    co->fail_permanent = permanent;
+    co->fail_code = code;
+    free(co->fail_msg);
+    co->fail_msg = message ? durable__strdup(message) : NULL;
+    return DURABLE_OK;
+}
+
+DURABLE_API int durable_fail(int code, const char *message)
+{
+    return record_fail(code, message, 0);
+}
+
+DURABLE_API int durable_fail_permanent(int code, const char *message)
+{
+    return record_fail(code, message, 1);
+}
+
+DURABLE_API const char *durable_step_key(void)
+{
+    durable_co *co = durable__current;
+    if (!co || !co->in_step)
+        return NULL;
+    size_t n = strlen(co->id) + 48;
+    char *k = durable__realloc(co->step_key, n);
+    if (!k) {
+        transient(co, DURABLE_ENOMEM);
+        return NULL;
+    }
+    snprintf(k, n, "%s/%d.%llu", co->id, co->state, (unsigned long long)co->await_seq);
+    co->step_key = k;
+    return k;
+}
+
+DURABLE_API int durable_step_attempt(void)
+{
+    durable_co *co = durable__current;
+    return co && co->in_step ? co->attempt + 1 : 0;
+}
+
+DURABLE_API int durable_next_retry(const durable_retry_policy *p)
+{
+    durable_co *co = durable__current;
+    if (!co || !p || !durable__policy_valid(p))
+        return DURABLE_EINVAL;
+    co->next_policy = *p;
+    co->has_next_policy = 1;
+    return DURABLE_OK;
+}
+
+DURABLE_API const void *durable_signal_data(size_t *len)
+{
+    durable_co *co = durable__current;
+    if (len)
+        *len = co && co->payload.p ? co->payload.n : 0;
+    return co && co->payload.p && co->payload.n + 1 <= co->payload.cap ? co->payload.p : NULL;
+}
+
+DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
+{
+    durable_co *co = durable__current;
+    if (!co || h < 0 || (size && !out))
+        return DURABLE_EINVAL;
+    durable__row r;
+    int rc = co->rt->store->ops->get_spawned(co->rt->store, co->id, h, &r);
+    if (rc == DURABLE_OK)
+        rc = durable__result_of_row(co->rt, &r, out, size);
+    durable__row_clear(&r);
+    if (rc == DURABLE_ENOMEM || rc == DURABLE_EIO || rc == DURABLE_EBUSY)
+        transient(co, rc);
+    return rc;
+}
+
+DURABLE_API struct sqlite3 *durable_sqlite(void)
+{
+    durable_co *co = durable__current;
+    if (!co || !co->in_step)
+        return NULL;
+    void *db = durable__store_sqlite_handle(co->rt->store);
+    if (!db || durable__begin_tx(co->rt) != DURABLE_OK)
+        return NULL;
+    if (!co->savepoint && co->rt->store->ops->savepoint(co->rt->store, 0) != DURABLE_OK)
+        return NULL;
+    co->savepoint = 1;
+    return db;
+}
+
+DURABLE_API int durable_sleep(double seconds)
+{
+    (void)seconds;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_sleep_until(int64_t unix_ms)
+{
+    (void)unix_ms;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_wait_signal(const char *name, double timeout_seconds)
+{
+    (void)name;
+    (void)timeout_seconds;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_spawn(durable_call call)
+{
+    (void)call;
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_all(void)
+{
+    return DURABLE_EAWAIT;
+}
+
+DURABLE_API int durable_any(void)
+{
+    return DURABLE_EAWAIT;
+}
