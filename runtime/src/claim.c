@@ -6,11 +6,12 @@
  * is back in play again (unhold).  claim_needed and look_outside tell when a
  * claim is worth its query.
  *
- * Invariants: a claimed row becomes a coroutine at most once per worker (a
- * row in memory, or adopted already this round, is skipped); a row is held
- * with its reason and never deleted (I6); rt->external stays set until a claim
- * has looked at the file.  Not for: running or checkpointing what was claimed
- * (round.c, transition.c).
+ * Invariants: a claimed row is in memory as at most one coroutine (adopt_ids
+ * skips a row in memory and, when re-claiming after a failed round, one
+ * adopted already in this round); a row is held with its reason and never
+ * deleted (I6); rt->external stays set until a claim has looked at the file.
+ * Not for: running or checkpointing what was claimed (round.c,
+ * transition.c).
  */
 #include "scheduler.h"
 

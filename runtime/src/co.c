@@ -3,12 +3,13 @@
  * coroutines by id, the ready queue, the parked frames of those that left to
  * wait, and loading a stored row's arguments, frame and value into one.
  *
- * Owns: rt->table/nbuckets/count (a coroutine is in the table while it is in
- * memory and claimed by this worker; one that leaves memory is unlinked first),
- * rt->qhead/qtail with co->queued (set exactly while it is on the FIFO queue),
- * and rt->parked.  Keeps I2 (co_load_state decodes what was committed) and I7
- * (co_new takes a parked block back only when its function, fingerprint and
- * checkpoint number are the row's; otherwise the file is the truth).
+ * Owns: rt->table/nbuckets/count (every coroutine this worker runs is in
+ * the table: one adopted enters it after the round's commit, one that leaves
+ * memory is unlinked before it is freed), rt->qhead/qtail with co->queued
+ * (set while the coroutine is on the FIFO queue), and rt->parked.  Keeps I2
+ * (co_load_state decodes what was committed) and I7 (co_new takes a parked
+ * block back only when its function, fingerprint and checkpoint number are
+ * the row's; otherwise the file is the truth).
  * Not for: deciding what runs (round.c) or what a checkpoint writes
  * (transition.c).
  */

@@ -4,8 +4,8 @@
  * and errors, stats, durable_purge and per-function retry policies.
  *
  * Each write is one transaction of its own (in_tx, round.c), refused from
- * inside a durable function or on_event.  An unbatched durable_start has
- * committed before it returns; an existing id is only read.  Not for: signals,
+ * inside a durable function or on_event.  durable_start has committed
+ * before it returns; for an existing id it only reads.  Not for: signals,
  * cancellation, pause and durable_retry (control.c).
  */
 #include "scheduler.h"

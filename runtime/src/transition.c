@@ -6,8 +6,8 @@
  * committed outcome into memory after the commit; child_finished wakes a
  * parent waiting for a child that ended, in the same transaction.
  *
- * The workflow statuses a round's work sets are set here: the diagram below
- * names the function of each transition (claim and adopt/unhold are in
+ * The statuses a checkpoint leaves are set here; the diagram below names
+ * the function of every transition (claim and adopt/unhold are in
  * claim.c, deliver, cancellation, durable_retry and durable_pause in
  * control.c; fire_timers is the store's).  Keeps I2 (the value a coroutine
  * resumes with is the one written), I3 (a child is inserted with its parent's
