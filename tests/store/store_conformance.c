@@ -10,7 +10,8 @@
  * fresh database dc_CASE); `pg` takes the URI from $DURABLE_PG_URI, which
  * pg_server.sh sets.  CASE `all` runs every case that applies to the store.
  * The refuse_* cases are PostgreSQL's opening checks (SQLite's are in
- * tests/bad): they set up the database with libpq directly.
+ * tests/bad) and lost_connection a server that ends the connection: they
+ * set up the database with libpq directly.
  */
 #include "check.h"
 #include "store.h"
@@ -601,7 +602,7 @@ static void case_claim_race(void)
             durable__store *c = open_store(5000);
             char me[8];
             snprintf(me, sizeof me, "K%d", k);
-            int empty = 0, tries = 0;
+            int empty = 0, tries = 0, claimed = 0, conflicts = 0;
             while (empty < 3 && tries++ < 10000) {
                 char **ids;
                 size_t n = 0;
@@ -620,9 +621,11 @@ static void case_claim_race(void)
                         fprintf(stderr, "%s: %s\n", me, durable_errname(rc));
                         _exit(1);
                     }
+                    conflicts++;
                     continue;
                 }
                 empty = n == 0 ? empty + 1 : 0;
+                claimed += (int)n;
                 for (size_t i = 0; i < n; i++) {
                     char line[32];
                     int len = snprintf(line, sizeof line, "%s\n", ids[i]);
@@ -631,6 +634,7 @@ static void case_claim_race(void)
                 durable__ids_free(ids, n);
             }
             c->ops->close(c);
+            fprintf(stderr, "%s: %d rows claimed, %d rounds redone (EBUSY)\n", me, claimed, conflicts);
             _exit(0);
         }
     }
@@ -1038,6 +1042,40 @@ static void case_refuse_no_server(void)
 }
 #endif
 
+#ifdef DURABLE_HAVE_PG
+/* The server ends the store's connection (as a restart or fail-over does):
+ * every call returns DURABLE_EIO, none aborts, and close works. */
+static void case_lost_connection(void)
+{
+    fresh("lost_connection");
+    durable__store *s = open_store(1000);
+    add(s, "w", NULL, -1, DURABLE_READY);
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->worker_beat(s, "A", 5000));
+    PGconn *c = pg_connect(where);
+    pg_exec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    PQfinish(c);
+    char **ids;
+    size_t n = 7;
+    CHECK_RC(s->ops->claim(s, "A", 1000, 10, 0, &ids, &n), DURABLE_EIO);
+    CHECK_INT(n, 0);
+    CHECK_RC(s->ops->commit(s), DURABLE_EIO);
+    s->ops->rollback(s);
+    durable__row r;
+    CHECK_RC(s->ops->get(s, "w", &r), DURABLE_EIO);
+    CHECK(r.id == NULL);
+    int yes = 0;
+    CHECK_RC(s->ops->changed(s, &yes), DURABLE_EIO);
+    CHECK_INT(yes, 1); /* unknown: look at the store */
+    CHECK_RC(s->ops->begin(s), DURABLE_EIO);
+    s->ops->close(s);
+    /* nothing of the lost transaction committed */
+    CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.workers"), 0);
+    CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.workflows WHERE owner IS NULL"), 1);
+}
+#endif
+
 static const struct test_case cases[] = {
     {"rows", case_rows},
     {"children", case_children},
@@ -1055,6 +1093,7 @@ static const struct test_case cases[] = {
     {"refuse_newer", case_refuse_newer},
     {"refuse_foreign", case_refuse_foreign},
     {"refuse_no_server", case_refuse_no_server},
+    {"lost_connection", case_lost_connection},
 #endif
     {NULL, NULL},
 };
@@ -1081,9 +1120,10 @@ int main(int argc, char **argv)
     for (const struct test_case *c = cases; c->name; c++) {
         if (!all && strcmp(c->name, argv[1]) != 0)
             continue;
-        if (all && !is_pg && strncmp(c->name, "refuse_", 7) == 0)
+        int pg_only = strncmp(c->name, "refuse_", 7) == 0 || strcmp(c->name, "lost_connection") == 0;
+        if (all && !is_pg && pg_only)
             continue;
-        if (!is_pg && strncmp(c->name, "refuse_", 7) == 0) {
+        if (!is_pg && pg_only) {
             printf("SKIP: %s is PostgreSQL's\n", c->name);
             return 77;
         }
