@@ -907,6 +907,36 @@ static void case_purge(void)
     done(s);
 }
 
+/* ---- first opens ---- */
+
+/* Four processes open a store that does not exist yet, at once: each opens
+ * it, and its tables are made once. */
+static void case_first_open_race(void)
+{
+    fresh("first_open_race");
+    pid_t kids[4];
+    for (int k = 0; k < 4; k++) {
+        kids[k] = fork();
+        CHECK(kids[k] >= 0);
+        if (kids[k] == 0) {
+            durable__store *s = open_store(10000);
+            int64_t v = 0;
+            CHECK_OK(s->ops->meta_get(s, "format", &v));
+            CHECK_INT(v, 1);
+            s->ops->close(s);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        int st;
+        CHECK(waitpid(kids[k], &st, 0) == kids[k]);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    CHECK_INT(count_rows("meta"), is_pg ? 2 : 3);
+    durable__store *s = open_store(1000);
+    done(s);
+}
+
 /* ---- changed ---- */
 
 /* Whether `b` hears of a commit: a server delivers the news a moment after
@@ -952,6 +982,9 @@ static void case_changed(void)
     CHECK_OK(a->ops->put_signal(a, "v", "go", "", 0));
     CHECK_OK(a->ops->commit(a));
     CHECK_INT(changed_within(b, 1), 1);
+    /* and so is a write outside a transaction */
+    CHECK_OK(a->ops->meta_set(a, "k", 2));
+    CHECK_INT(changed_within(b, 1), 1);
     a->ops->close(a);
     done(b);
 }
@@ -982,6 +1015,15 @@ static void case_refuse_newer(void)
     CHECK_RC(try_open(&rc), DURABLE_ENEWER);
     CHECK(strstr(durable_open_error(), "newer") != NULL);
     CHECK_INT(pg_int(where, "SELECT value::int FROM durable.meta WHERE key = 'format'"), 2);
+    c = pg_connect(where);
+    pg_exec(c, "UPDATE durable.meta SET value = 'one' WHERE key = 'format'");
+    PQfinish(c);
+    CHECK_RC(try_open(&rc), DURABLE_ECORRUPT);
+    c = pg_connect(where);
+    pg_exec(c, "DELETE FROM durable.meta WHERE key = 'format'");
+    PQfinish(c);
+    CHECK_RC(try_open(&rc), DURABLE_ECORRUPT);
+    CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.meta WHERE key = 'format'"), 0);
 }
 
 static void case_refuse_foreign(void)
@@ -1089,6 +1131,7 @@ static const struct test_case cases[] = {
     {"savepoint", case_savepoint},
     {"purge", case_purge},
     {"changed", case_changed},
+    {"first_open_race", case_first_open_race},
 #ifdef DURABLE_HAVE_PG
     {"refuse_newer", case_refuse_newer},
     {"refuse_foreign", case_refuse_foreign},
