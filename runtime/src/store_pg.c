@@ -36,8 +36,11 @@
  * NOTIFY in the same transaction just before COMMIT (a write outside a
  * transaction sends it at once).  A notification is delivered only if that
  * transaction commits, and ours are recognised by their backend pid and
- * ignored — so `changed` reports exactly what SQLite's data_version does:
- * another connection committed a write.  A version counter row was not
+ * ignored — so `changed` reports what SQLite's data_version does: another
+ * connection committed a write (a moment after that commit returns: the
+ * server hands the notification to this connection when it is idle).
+ * Every statement takes the notifications libpq has read and keeps only a
+ * flag, so they do not pile up in a connection that never asks.  A version counter row was not
  * chosen because every commit would update one row, serialising all writers
  * on it (and making every SERIALIZABLE round conflict with every other);
  * the channel also lets a worker block on the socket for a wake-up
@@ -244,6 +247,7 @@ typedef struct pg_store {
     int wrote;     /* this transaction wrote: NOTIFY before COMMIT */
     int txn_error; /* the code of a statement that failed in this transaction */
     int looked;    /* changed() was called before */
+    int news;      /* another connection's notification arrived since changed() */
     durable_options opts;
 } pg_store;
 
@@ -301,9 +305,24 @@ static int map_sqlstate(const char *st)
     return DURABLE_EIO; /* 08 connection, 57P0x shutdown, 53 resources, ... */
 }
 
-/* The code of a result (and PQclear it unless `keep`). */
+/* Take the notifications libpq has read (any statement reads those that
+ * arrived before its result): noted, so they do not pile up in a connection
+ * that never asks `changed`. */
+static void drain(pg_store *s)
+{
+    int me = PQbackendPID(s->conn);
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn)) != NULL) {
+        if (n->be_pid != me)
+            s->news = 1;
+        PQfreemem(n);
+    }
+}
+
+/* The code of a result (noting the statement's failure in a transaction). */
 static int result_rc(pg_store *s, PGresult *r)
 {
+    drain(s);
     int rc;
     if (!r)
         rc = PQstatus(s->conn) == CONNECTION_BAD ? DURABLE_EIO : DURABLE_ENOMEM;
@@ -713,20 +732,12 @@ static void pg_rollback(durable__store *base)
 static int pg_changed(durable__store *base, int *yes)
 {
     pg_store *s = (pg_store *)base;
-    *yes = !s->looked;
+    int ok = PQconsumeInput(s->conn);
+    drain(s);
+    *yes = !s->looked || s->news || !ok;
     s->looked = 1;
-    if (!PQconsumeInput(s->conn)) {
-        *yes = 1;
-        return DURABLE_EIO;
-    }
-    int me = PQbackendPID(s->conn);
-    PGnotify *n;
-    while ((n = PQnotifies(s->conn)) != NULL) {
-        if (n->be_pid != me)
-            *yes = 1;
-        PQfreemem(n);
-    }
-    return DURABLE_OK;
+    s->news = 0;
+    return ok ? DURABLE_OK : DURABLE_EIO;
 }
 
 static int pg_savepoint(durable__store *base, int op)
