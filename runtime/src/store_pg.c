@@ -1286,9 +1286,14 @@ static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema
         return DURABLE_ENOENT;
     }
     out->function = durable__strdup(PQgetvalue(r, 0, 0));
-    out->frame_size = (uint32_t)col_int(r, 0, 1);
-    out->args_size = (uint32_t)col_int(r, 0, 2);
+    int64_t frame_size = col_int(r, 0, 1), args_size = col_int(r, 0, 2);
+    out->frame_size = (uint32_t)frame_size;
+    out->args_size = (uint32_t)args_size;
     rc = out->function ? DURABLE_OK : DURABLE_ENOMEM;
+    /* as on SQLite: no struct larger than DURABLE__MAX_STRUCT (nor negative) */
+    if (rc == DURABLE_OK && (frame_size < 0 || frame_size > DURABLE__MAX_STRUCT || args_size < 0 ||
+                             args_size > DURABLE__MAX_STRUCT))
+        rc = DURABLE_ECORRUPT;
     PQclear(r);
 
     if (rc == DURABLE_OK)

@@ -151,6 +151,24 @@ static long long count_rows(const char *t)
     return v;
 }
 
+/* Run SQL on the store's database behind its back: `lite` on SQLite, `pg`
+ * on PostgreSQL. */
+static void backdoor(const char *lite, const char *pg)
+{
+    if (is_pg) {
+#ifdef DURABLE_HAVE_PG
+        PGconn *c = pg_connect(where);
+        pg_exec(c, pg);
+        PQfinish(c);
+#endif
+        return;
+    }
+    sqlite3 *db;
+    CHECK(sqlite3_open_v2(where, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, lite, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void done(durable__store *s)
 {
     s->ops->close(s);
@@ -488,6 +506,10 @@ static void case_schema(void)
     CHECK(sc.awaits[1].value.type == NULL && sc.awaits[1].place == NULL && sc.awaits[1].text == NULL);
     CHECK_INT(sc.awaits[1].nsaves, 0);
     durable__schema_free(&sc);
+    /* a damaged row: a frame larger than any store holds */
+    backdoor("UPDATE durable_schemas SET frame_size = 4000000000", "UPDATE durable.schemas SET frame_size = 4000000000");
+    CHECK_RC(s->ops->schema(s, fn.fingerprint, &sc), DURABLE_ECORRUPT);
+    CHECK(sc.function == NULL && sc.nfields == 0);
     done(s);
 }
 
