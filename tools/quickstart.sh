@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 need=""
-for pkg in build-essential cmake libsqlite3-dev libclang-dev pkg-config gdb valgrind clang libclang-rt-14-dev clangd; do
+for pkg in build-essential cmake libsqlite3-dev libclang-dev pkg-config gdb valgrind clang libclang-rt-14-dev clangd \
+           libpq-dev postgresql-15; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 if [ -n "$need" ]; then

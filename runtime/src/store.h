@@ -178,6 +178,9 @@ struct durable__store {
 
 /* Open the SQLite store at path (see store_sqlite.c for the checks). */
 int durable__store_sqlite_open(durable__store **out, const char *path, const durable_options *o);
+/* Open the PostgreSQL store at a libpq connection URI (store_pg.c).  In a
+ * build without libpq (no DURABLE_HAVE_PG) it refuses: DURABLE_EINVAL. */
+int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o);
 /* The SQLite connection of a SQLite store, else NULL. */
 void *durable__store_sqlite_handle(durable__store *s);
 

@@ -1,0 +1,1470 @@
+/*
+ * store_pg.c — the storage interface (store.h) on a PostgreSQL server, over
+ * libpq.  Built only when libpq is found (DURABLE_HAVE_PG); without it this
+ * file compiles to nothing.
+ *
+ * Tables live in their own schema, `durable` (docs/storage.md has every
+ * column): meta, schemas, schema_fields, schema_awaits, workflows, frames,
+ * timers, signals, workers, history — the SQLite file's tables without the
+ * durable_ prefix, with the same columns and encodings (statuses as their
+ * durable_status_name text, wait kinds as DURABLE__WAIT_* numbers, frames
+ * and values as the codec's blobs in bytea).  workflows.ord and signals.seq
+ * are identity columns: the creation order SQLite takes from its rowid.
+ *
+ * Opening never harms a database that is not ours.  In one transaction,
+ * under a transaction-level advisory lock (two first opens do not race):
+ * the relations in schema `durable` are listed first; a name that is not one
+ * of our tables (or tables without our meta table) refuses the database with
+ * DURABLE_ENOTDB before anything is written; a meta row `format` above
+ * FORMAT_VERSION refuses it with DURABLE_ENEWER, a missing or malformed one
+ * with DURABLE_ECORRUPT.  An absent or empty schema gets our tables and meta
+ * rows.  Every statement is then prepared (PQprepare) on the connection: one
+ * that fails (a table or column not as we made it) is DURABLE_ECORRUPT, and
+ * the transaction is rolled back, so a refused database is left as it was.
+ *
+ * Isolation: every transaction the scheduler opens (begin) is SERIALIZABLE,
+ * so a round is serializable against every other writer, as BEGIN IMMEDIATE
+ * makes it on SQLite.  A conflict (serialization failure, deadlock, a lock
+ * not granted within busy_timeout_ms) is DURABLE_EBUSY, at any statement or
+ * at COMMIT; the scheduler then drops what it holds in memory and redoes the
+ * round from the store (round.c, I5).  Claims and timer firing lock the rows
+ * they take with FOR UPDATE SKIP LOCKED, so two workers claiming at once take
+ * different rows instead of waiting for each other.
+ *
+ * `changed` is a LISTEN/NOTIFY channel, `durable_changed`: the connection
+ * LISTENs from its open on, and a transaction that wrote anything sends
+ * NOTIFY in the same transaction just before COMMIT (a write outside a
+ * transaction sends it at once).  A notification is delivered only if that
+ * transaction commits, and ours are recognised by their backend pid and
+ * ignored — so `changed` reports what SQLite's data_version does: another
+ * connection committed a write (a moment after that commit returns: the
+ * server hands the notification to this connection when it is idle).
+ * Every statement takes the notifications libpq has read and keeps only a
+ * flag, so they do not pile up in a connection that never asks.  A version counter row was not
+ * chosen because every commit would update one row, serialising all writers
+ * on it (and making every SERIALIZABLE round conflict with every other);
+ * the channel also lets a worker block on the socket for a wake-up
+ * (issue 12), which a counter cannot.  The first call reports a change.
+ *
+ * Errors: a lost connection (or any failure without an SQLSTATE) is
+ * DURABLE_EIO; SQLSTATE class 40 and lock_not_available DURABLE_EBUSY; a
+ * constraint (class 23) DURABLE_EEXIST; out_of_memory DURABLE_ENOMEM; an
+ * undefined table or column DURABLE_ECORRUPT; class 54 DURABLE_ELIMIT;
+ * everything else DURABLE_EIO.  Nothing aborts.  A COMMIT that the server
+ * answers with ROLLBACK (the transaction had failed) returns the code of the
+ * statement that failed in it.  This increment does not reconnect: after a
+ * lost connection every call returns DURABLE_EIO until the store is closed.
+ *
+ * Options: busy_timeout_ms is the session's lock_timeout; DURABLE_SYNC_NORMAL
+ * sets synchronous_commit = off for the session (a server crash may lose the
+ * last commits, never corrupt), DURABLE_SYNC_FULL keeps the server's setting.
+ */
+#ifdef DURABLE_HAVE_PG
+
+#include "store.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FORMAT_VERSION 1
+#define CHANNEL "durable_changed"
+
+enum {
+    S_PUT_SCHEMA, S_PUT_FIELD, S_PUT_AWAIT,
+    S_INSERT_WF, S_INSERT_FRAME,
+    S_SET_STATUS, S_SET_FRAME, S_GET_FLAGS, S_SET_FLAGS, S_SET_COLLECTED, S_SET_TIMER, S_DEL_TIMER, S_SET_RESULT, S_DEL_FRAME,
+    S_APPEND, S_GET, S_GET_SPAWNED, S_LIST_STATUS, S_LIST_WAITING, S_FAMILY, S_SPAWNS, S_SPAWN_NEXT,
+    S_FIRE, S_CLAIM, S_HAS_WORK, S_NEXT_DUE, S_COUNT,
+    S_BEAT, S_WORKERS, S_DROP_WORKER,
+    S_PUT_SIGNAL, S_TAKE_SIGNAL, S_META_GET, S_META_SET,
+    S_SCHEMA, S_SCHEMA_FIELDS, S_SCHEMA_AWAITS, S_SET_ARGS, S_PURGE,
+    S_COUNT_OF_STATEMENTS
+};
+
+#define ROW_SELECT                                                                                  \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.collected, w.status, w.owner, w.error_code," \
+    " w.error, w.args, w.result, f.fingerprint, f.state, f.ready, f.await_error, f.attempt, f.seq,"  \
+    " f.await_seq, f.wait_kind, f.waiting_on, f.cancel, f.paused, f.policy, f.frame, f.value,"      \
+    " f.payload, t.due_ms"                                                                          \
+    " FROM durable.workflows w LEFT JOIN durable.frames f ON f.workflow = w.id"                     \
+    " LEFT JOIN durable.timers t ON t.workflow = w.id"
+
+/* As store_sqlite.c's CLAIMABLE: ready, not paused, not held by a worker
+ * whose lease runs (parameters O: owner, N: now); rows O holds only when
+ * M <> 0. */
+#define CLAIMABLE(O, N, M)                                                                             \
+    "w.status = 'ready' AND (w.owner IS NULL OR (" M "::int <> 0 AND w.owner = " O ")"                 \
+    " OR (w.owner <> " O " AND w.owner NOT IN (SELECT id FROM durable.workers WHERE lease_ms >= " N ")))" \
+    " AND NOT EXISTS (SELECT 1 FROM durable.frames f WHERE f.workflow = w.id AND f.paused <> 0)"
+#define NOT_PAUSED(t) " NOT EXISTS (SELECT 1 FROM durable.frames f WHERE f.workflow = " t " AND f.paused <> 0)"
+#define UNFINISHED "('ready', 'waiting', 'held')"
+
+static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
+    [S_PUT_SCHEMA] = "INSERT INTO durable.schemas(fingerprint, function, file, frame_size, args_size, codec)"
+                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    [S_PUT_FIELD] = "INSERT INTO durable.schema_fields(fingerprint, role, idx, parent, name, type, kind,"
+                    " \"offset\", size, count, line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    [S_PUT_AWAIT] = "INSERT INTO durable.schema_awaits(fingerprint, id, kind, callee, occurrence, line,"
+                    " value_type, value_kind, value_size, checks_error, saves, place, text)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    /* ON CONFLICT: a duplicate id is reported (EEXIST) without aborting the
+     * transaction, as a failed statement does on SQLite */
+    [S_INSERT_WF] = "INSERT INTO durable.workflows(id, function, parent, spawn_idx, status, args,"
+                    " created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+    [S_INSERT_FRAME] = "INSERT INTO durable.frames(workflow, fingerprint, state, ready, await_error,"
+                       " attempt, seq, await_seq) VALUES ($1, $2, 0, 0, 0, 0, 0, 0)",
+    [S_SET_STATUS] = "UPDATE durable.workflows SET status = $2, owner = $3, error_code = $4, error = $5,"
+                     " updated_ms = $6 WHERE id = $1",
+    [S_SET_FRAME] = "UPDATE durable.frames SET fingerprint = $2, state = $3, ready = $4, await_error = $5,"
+                    " attempt = $6, seq = $7, await_seq = $8, wait_kind = $9, waiting_on = $10,"
+                    " cancel = greatest(cancel, $11), policy = $12, frame = $13, value = $14, payload = $15"
+                    " WHERE workflow = $1",
+    [S_GET_FLAGS] = "SELECT cancel, paused FROM durable.frames WHERE workflow = $1",
+    [S_SET_FLAGS] = "UPDATE durable.frames SET paused = $2, cancel = $3 WHERE workflow = $1",
+    [S_SET_COLLECTED] = "UPDATE durable.workflows SET collected = $2 WHERE id = $1",
+    [S_SET_TIMER] = "INSERT INTO durable.timers(workflow, due_ms) VALUES ($1, $2)"
+                    " ON CONFLICT (workflow) DO UPDATE SET due_ms = excluded.due_ms",
+    [S_DEL_TIMER] = "DELETE FROM durable.timers WHERE workflow = $1",
+    [S_SET_RESULT] = "UPDATE durable.workflows SET result = $2, status = $3, owner = NULL, error_code = $4,"
+                     " error = $5, updated_ms = $6 WHERE id = $1",
+    [S_DEL_FRAME] = "DELETE FROM durable.frames WHERE workflow = $1",
+    [S_APPEND] = "INSERT INTO durable.history(workflow, checkpoint, await_id, event, attempt,"
+                 " error_code, detail, at_ms, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    [S_GET] = ROW_SELECT " WHERE w.id = $1",
+    [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = $1 AND w.spawn_idx = $2",
+    [S_LIST_STATUS] = "SELECT id FROM durable.workflows WHERE status = $1 ORDER BY ord",
+    [S_LIST_WAITING] = "SELECT w.id FROM durable.workflows w JOIN durable.frames f ON f.workflow = w.id"
+                       " WHERE w.status = 'waiting' AND f.wait_kind = $2 AND f.waiting_on = $1 ORDER BY w.ord",
+    [S_FAMILY] = "WITH RECURSIVE t(id, depth) AS (SELECT $1::text, 0 UNION ALL"
+                 " SELECT w.id, t.depth + 1 FROM durable.workflows w JOIN t ON w.parent = t.id)"
+                 " SELECT t.id FROM t JOIN durable.workflows w ON w.id = t.id"
+                 " WHERE w.status IN " UNFINISHED " ORDER BY t.depth, w.ord",
+    [S_SPAWNS] = "SELECT count(*), count(*) FILTER (WHERE status IN " UNFINISHED "),"
+                 " count(*) FILTER (WHERE status IN ('failed', 'cancelled'))"
+                 " FROM durable.workflows WHERE parent = $1 AND spawn_idx IS NOT NULL",
+    [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable.workflows WHERE parent = $1 AND spawn_idx IS NOT NULL"
+                     " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
+                     " ORDER BY updated_ms, spawn_idx LIMIT 1",
+    /* Fire up to $2 timers due by $1 in one statement: lock them (skipping
+     * those another worker is firing), delete them, complete the await (a due
+     * sleep or signal timeout gets value 0; a due step retry keeps ready = 0
+     * so the step is issued again), and claim for $3 those that were waiting
+     * (a held one fires but stays held and is not returned). */
+    [S_FIRE] = "WITH due AS (SELECT t.workflow, t.due_ms FROM durable.timers t WHERE t.due_ms <= $1 AND"
+               NOT_PAUSED("t.workflow") " ORDER BY t.due_ms, t.workflow LIMIT $2 FOR UPDATE SKIP LOCKED),"
+               " del AS (DELETE FROM durable.timers t USING due WHERE t.workflow = due.workflow"
+               " RETURNING t.workflow),"
+               " fr AS (UPDATE durable.frames f SET ready = (f.attempt = 0)::int, wait_kind = 0,"
+               " waiting_on = NULL, value = NULL, payload = NULL FROM del WHERE f.workflow = del.workflow"
+               " RETURNING f.workflow),"
+               " st AS (UPDATE durable.workflows w SET status = 'ready', owner = $3, updated_ms = $4"
+               " FROM del WHERE w.id = del.workflow AND w.status = 'waiting' RETURNING w.id)"
+               " SELECT st.id FROM st JOIN due ON due.workflow = st.id ORDER BY due.due_ms, st.id",
+    [S_CLAIM] = "WITH c AS (SELECT w.id, w.ord FROM durable.workflows w WHERE " CLAIMABLE("$1", "$2", "$4")
+                " ORDER BY w.ord LIMIT $3 FOR UPDATE OF w SKIP LOCKED),"
+                " u AS (UPDATE durable.workflows w SET owner = $1 FROM c WHERE w.id = c.id RETURNING w.id, w.ord)"
+                " SELECT id FROM u ORDER BY ord",
+    [S_HAS_WORK] = "SELECT (EXISTS (SELECT 1 FROM durable.workflows w WHERE " CLAIMABLE("$1", "$2", "$3") ")"
+                   " OR EXISTS (SELECT 1 FROM durable.timers t WHERE t.due_ms <= $2 AND"
+                   NOT_PAUSED("t.workflow") "))::int",
+    [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable.timers t WHERE" NOT_PAUSED("t.workflow"),
+    [S_COUNT] = "SELECT count(*) FROM durable.workflows WHERE status IN ('ready', 'waiting')",
+    [S_BEAT] = "INSERT INTO durable.workers(id, lease_ms) VALUES ($1, $2)"
+               " ON CONFLICT (id) DO UPDATE SET lease_ms = excluded.lease_ms",
+    [S_WORKERS] = "SELECT id FROM durable.workers WHERE lease_ms >= $1 ORDER BY id",
+    [S_DROP_WORKER] = "WITH d AS (DELETE FROM durable.workers WHERE id = $1)"
+                      " UPDATE durable.workflows SET owner = NULL WHERE owner = $1",
+    [S_PUT_SIGNAL] = "INSERT INTO durable.signals(workflow, name, data, sent_ms) VALUES ($1, $2, $3, $4)",
+    [S_TAKE_SIGNAL] = "DELETE FROM durable.signals WHERE seq = (SELECT min(seq) FROM durable.signals"
+                      " WHERE workflow = $1 AND name = $2) RETURNING data",
+    [S_META_GET] = "SELECT value FROM durable.meta WHERE key = $1",
+    [S_META_SET] = "INSERT INTO durable.meta(key, value) VALUES ($1, $2)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [S_SCHEMA] = "SELECT function, frame_size, args_size FROM durable.schemas WHERE fingerprint = $1",
+    [S_SCHEMA_FIELDS] = "SELECT role, name, type, kind, \"offset\", size, count, line FROM durable.schema_fields"
+                        " WHERE fingerprint = $1 AND parent IS NULL AND role IN ('field', 'param')"
+                        " ORDER BY role COLLATE \"C\", idx",
+    [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
+                        " checks_error, saves, line, place, text FROM durable.schema_awaits"
+                        " WHERE fingerprint = $1 ORDER BY id",
+    [S_SET_ARGS] = "UPDATE durable.workflows SET args = $2 WHERE id = $1",
+    /* finished, old, and not the child of an unfinished parent (which may
+     * still read its result); every table's rows in one statement */
+    [S_PURGE] = "WITH p AS (SELECT w.id FROM durable.workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
+                " AND w.updated_ms < $1 AND NOT EXISTS (SELECT 1 FROM durable.workflows q"
+                " WHERE q.id = w.parent AND q.status IN " UNFINISHED ")),"
+                " d1 AS (DELETE FROM durable.frames x USING p WHERE x.workflow = p.id),"
+                " d2 AS (DELETE FROM durable.timers x USING p WHERE x.workflow = p.id),"
+                " d3 AS (DELETE FROM durable.history x USING p WHERE x.workflow = p.id),"
+                " d4 AS (DELETE FROM durable.signals x USING p WHERE x.workflow = p.id),"
+                " d5 AS (DELETE FROM durable.workflows x USING p WHERE x.id = p.id)"
+                " SELECT count(*) FROM p",
+};
+
+/* Our tables; any other relation in schema durable means it is not ours. */
+static const char *const our_tables[] = {"meta",    "schemas", "schema_fields", "schema_awaits", "workflows",
+                                         "frames",  "timers",  "signals",       "workers",       "history"};
+
+static const char schema_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS durable;"
+    "CREATE TABLE durable.meta(key text PRIMARY KEY, value text NOT NULL);"
+    "CREATE TABLE durable.schemas(fingerprint bigint PRIMARY KEY, function text NOT NULL, file text,"
+    " frame_size bigint NOT NULL, args_size bigint NOT NULL, codec integer NOT NULL);"
+    "CREATE TABLE durable.schema_fields(fingerprint bigint NOT NULL, role text NOT NULL, idx integer NOT NULL,"
+    " parent integer, name text NOT NULL, type text, kind integer NOT NULL, \"offset\" bigint NOT NULL,"
+    " size bigint NOT NULL, count bigint NOT NULL, line bigint, PRIMARY KEY(fingerprint, role, idx));"
+    "CREATE TABLE durable.schema_awaits(fingerprint bigint NOT NULL, id integer NOT NULL, kind integer NOT NULL,"
+    " callee text, occurrence integer NOT NULL, line bigint, value_type text, value_kind integer,"
+    " value_size bigint, checks_error integer NOT NULL, saves text, place text, text text,"
+    " PRIMARY KEY(fingerprint, id));"
+    "CREATE TABLE durable.workflows(ord bigint GENERATED ALWAYS AS IDENTITY UNIQUE, id text PRIMARY KEY,"
+    " function text NOT NULL, parent text, spawn_idx integer, collected integer NOT NULL DEFAULT 0,"
+    " status text NOT NULL, owner text, args bytea, result bytea, error_code integer NOT NULL DEFAULT 0,"
+    " error text, created_ms bigint NOT NULL, updated_ms bigint NOT NULL);"
+    "CREATE INDEX workflows_status ON durable.workflows(status);"
+    "CREATE INDEX workflows_parent ON durable.workflows(parent);"
+    "CREATE TABLE durable.frames(workflow text PRIMARY KEY, fingerprint bigint NOT NULL, state integer NOT NULL,"
+    " ready integer NOT NULL, await_error integer NOT NULL, attempt integer NOT NULL, seq bigint NOT NULL,"
+    " await_seq bigint NOT NULL, wait_kind integer NOT NULL DEFAULT 0, waiting_on text,"
+    " cancel integer NOT NULL DEFAULT 0, paused integer NOT NULL DEFAULT 0, policy text, frame bytea,"
+    " value bytea, payload bytea);"
+    "CREATE TABLE durable.timers(workflow text PRIMARY KEY, due_ms bigint NOT NULL);"
+    "CREATE INDEX timers_due ON durable.timers(due_ms);"
+    "CREATE TABLE durable.signals(seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, workflow text NOT NULL,"
+    " name text NOT NULL, data bytea, sent_ms bigint NOT NULL);"
+    "CREATE INDEX signals_target ON durable.signals(workflow, name, seq);"
+    "CREATE TABLE durable.workers(id text PRIMARY KEY, lease_ms bigint NOT NULL);"
+    "CREATE TABLE durable.history(workflow text NOT NULL, checkpoint bigint NOT NULL, await_id integer NOT NULL,"
+    " event text NOT NULL, attempt integer NOT NULL, error_code integer NOT NULL, detail text,"
+    " at_ms bigint NOT NULL, fingerprint bigint, PRIMARY KEY(workflow, checkpoint));";
+
+typedef struct pg_store {
+    durable__store base;
+    PGconn *conn;
+    int in_txn;    /* between begin and commit/rollback */
+    int wrote;     /* this transaction wrote: NOTIFY before COMMIT */
+    int txn_error; /* the code of a statement that failed in this transaction */
+    int looked;    /* changed() was called before */
+    int news;      /* another connection's notification arrived since changed() */
+    durable_options opts;
+} pg_store;
+
+/* Parameters of one statement: text, or binary for bytea; NULL is NULL. */
+#define MAX_PARAMS 16
+typedef struct params {
+    const char *v[MAX_PARAMS];
+    int len[MAX_PARAMS], fmt[MAX_PARAMS];
+    char num[MAX_PARAMS][24];
+    int n;
+} params;
+
+static void p_text(params *p, const char *t)
+{
+    p->v[p->n] = t;
+    p->len[p->n] = 0;
+    p->fmt[p->n++] = 0;
+}
+
+static void p_int(params *p, int64_t x)
+{
+    snprintf(p->num[p->n], sizeof p->num[p->n], "%" PRId64, x);
+    p_text(p, p->num[p->n]);
+}
+
+static void p_blob(params *p, const void *data, size_t n)
+{
+    p->v[p->n] = data;
+    p->len[p->n] = (int)n;
+    p->fmt[p->n++] = 1;
+}
+
+static void p_buf(params *p, const durable__buf *b)
+{
+    if (b && b->p)
+        p_blob(p, b->p, b->n);
+    else
+        p_text(p, NULL);
+}
+
+static int map_sqlstate(const char *st)
+{
+    if (!st || strlen(st) != 5)
+        return DURABLE_EIO;
+    if (strncmp(st, "40", 2) == 0 || strcmp(st, "55P03") == 0)
+        return DURABLE_EBUSY; /* serialization failure, deadlock, lock_timeout */
+    if (strncmp(st, "23", 2) == 0)
+        return DURABLE_EEXIST;
+    if (strcmp(st, "53200") == 0)
+        return DURABLE_ENOMEM;
+    if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0 || strcmp(st, "3F000") == 0)
+        return DURABLE_ECORRUPT; /* a table, column or schema is not as we made it */
+    if (strncmp(st, "54", 2) == 0)
+        return DURABLE_ELIMIT;
+    return DURABLE_EIO; /* 08 connection, 57P0x shutdown, 53 resources, ... */
+}
+
+/* Take the notifications libpq has read (any statement reads those that
+ * arrived before its result): noted, so they do not pile up in a connection
+ * that never asks `changed`. */
+static void drain(pg_store *s)
+{
+    int me = PQbackendPID(s->conn);
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn)) != NULL) {
+        if (n->be_pid != me)
+            s->news = 1;
+        PQfreemem(n);
+    }
+}
+
+/* The code of a result (noting the statement's failure in a transaction). */
+static int result_rc(pg_store *s, PGresult *r)
+{
+    drain(s);
+    int rc;
+    if (!r)
+        rc = PQstatus(s->conn) == CONNECTION_BAD ? DURABLE_EIO : DURABLE_ENOMEM;
+    else if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK)
+        rc = DURABLE_OK;
+    else if (PQstatus(s->conn) == CONNECTION_BAD)
+        rc = DURABLE_EIO;
+    else
+        rc = map_sqlstate(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+    if (rc != DURABLE_OK && s->in_txn && !s->txn_error)
+        s->txn_error = rc;
+    return rc;
+}
+
+/* Run prepared statement `which`; on success *out holds the result (the
+ * caller PQclears it), on failure nothing is left to free. */
+static int run(pg_store *s, int which, const params *p, PGresult **out)
+{
+    char name[8];
+    snprintf(name, sizeof name, "d%d", which);
+    PGresult *r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+                                 p ? p->fmt : NULL, 0);
+    int rc = result_rc(s, r);
+    if (rc != DURABLE_OK || !out) {
+        PQclear(r);
+        r = NULL;
+    }
+    if (out)
+        *out = r;
+    return rc;
+}
+
+static int exec_sql(pg_store *s, const char *sql)
+{
+    PGresult *r = PQexec(s->conn, sql);
+    int rc = result_rc(s, r);
+    PQclear(r);
+    return rc;
+}
+
+/* A write happened: NOTIFY at commit, or now outside a transaction. */
+static int wrote(pg_store *s)
+{
+    if (s->in_txn) {
+        s->wrote = 1;
+        return DURABLE_OK;
+    }
+    return exec_sql(s, "NOTIFY " CHANNEL);
+}
+
+/* Run a write statement and note it. */
+static int run_write(pg_store *s, int which, const params *p, long *changes)
+{
+    PGresult *r;
+    int rc = run(s, which, p, &r);
+    if (rc == DURABLE_OK) {
+        if (changes)
+            *changes = atol(PQcmdTuples(r));
+        PQclear(r);
+        rc = wrote(s);
+    }
+    return rc;
+}
+
+static int64_t now_ms(pg_store *s)
+{
+    return s->opts.clock ? s->opts.clock(s->opts.clock_ctx) : durable__realtime_ms();
+}
+
+static int status_parse(const char *t)
+{
+    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++)
+        if (t && strcmp(t, durable_status_name(st)) == 0)
+            return st;
+    return 0;
+}
+
+/* ---- reading results ---- */
+
+static int64_t col_int(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* A text column that may be NULL into *out: ENOMEM when it is not NULL and
+ * could not be copied. */
+static int col_text(const PGresult *r, int row, int col, char **out)
+{
+    *out = PQgetisnull(r, row, col) ? NULL : durable__strdup(PQgetvalue(r, row, col));
+    return *out || PQgetisnull(r, row, col) ? DURABLE_OK : DURABLE_ENOMEM;
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A bytea column (hex output: "\x0a1b...") into b; NULL or empty leaves b
+ * empty, as the SQLite store treats an empty blob. */
+static int col_buf(const PGresult *r, int row, int col, durable__buf *b)
+{
+    b->n = 0;
+    if (PQgetisnull(r, row, col))
+        return DURABLE_OK;
+    const char *t = PQgetvalue(r, row, col);
+    size_t len = (size_t)PQgetlength(r, row, col);
+    if (len < 2 || t[0] != '\\' || t[1] != 'x' || len % 2)
+        return DURABLE_ECORRUPT;
+    size_t n = (len - 2) / 2;
+    if (!n)
+        return DURABLE_OK;
+    if (b->cap < n) {
+        unsigned char *p = durable__realloc(b->p, n);
+        if (!p)
+            return DURABLE_ENOMEM;
+        b->p = p;
+        b->cap = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(t[2 + 2 * i]), lo = hexval(t[3 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return DURABLE_ECORRUPT;
+        b->p[i] = (unsigned char)(hi << 4 | lo);
+    }
+    b->n = n;
+    return DURABLE_OK;
+}
+
+/* Column 0 of every row of r into *ids. */
+static int collect_ids(PGresult *r, char ***ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    int rows = PQntuples(r);
+    if (rows == 0)
+        return DURABLE_OK;
+    char **v = durable__calloc((size_t)rows, sizeof *v);
+    if (!v)
+        return DURABLE_ENOMEM;
+    for (int i = 0; i < rows; i++) {
+        v[i] = durable__strdup(PQgetvalue(r, i, 0));
+        if (!v[i]) {
+            durable__ids_free(v, (size_t)i);
+            return DURABLE_ENOMEM;
+        }
+    }
+    *ids = v;
+    *n = (size_t)rows;
+    return DURABLE_OK;
+}
+
+/* Run a statement that lists ids. */
+static int run_ids(pg_store *s, int which, const params *p, char ***ids, size_t *n)
+{
+    PGresult *r;
+    *ids = NULL;
+    *n = 0;
+    int rc = run(s, which, p, &r);
+    if (rc == DURABLE_OK) {
+        rc = collect_ids(r, ids, n);
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* Run a statement that yields one integer (no row or NULL gives 0). */
+static int run_int(pg_store *s, int which, const params *p, int64_t *out)
+{
+    PGresult *r;
+    *out = 0;
+    int rc = run(s, which, p, &r);
+    if (rc == DURABLE_OK) {
+        if (PQntuples(r) > 0)
+            *out = col_int(r, 0, 0);
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* ---- opening ---- */
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* The URI without a password (userinfo "user:secret@" or password=...),
+ * for messages. */
+static void uri_for_message(const char *uri, char *out, size_t size)
+{
+    size_t o = 0;
+    const char *scheme = strstr(uri, "://");
+    const char *auth = scheme ? scheme + 3 : uri;
+    const char *at = strchr(auth, '@'), *end = auth + strcspn(auth, "/?");
+    const char *colon = at && at < end ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    for (const char *c = uri; *c && o + 1 < size; c++) {
+        if (colon && c == colon) { /* skip ":secret" */
+            c = at - 1;
+            continue;
+        }
+        if (strncmp(c, "password=", 9) == 0 && c > uri && (c[-1] == '?' || c[-1] == '&')) {
+            const char *amp = strchr(c, '&');
+            const char *mask = "password=***";
+            for (const char *m = mask; *m && o + 1 < size; m++)
+                out[o++] = *m;
+            if (!amp)
+                break;
+            c = amp - 1;
+            continue;
+        }
+        out[o++] = *c;
+    }
+    out[o] = '\0';
+}
+
+static void open_failed(const char *uri, int rc, PGconn *conn)
+{
+    char shown[512];
+    uri_for_message(uri, shown, sizeof shown);
+    const char *why = conn ? PQerrorMessage(conn) : "";
+    if (rc == DURABLE_EIO && why && *why) {
+        size_t n = strcspn(why, "\n");
+        durable__set_open_error("cannot open %s: %.*s", shown, (int)n, why);
+    } else {
+        durable__set_open_error("cannot open %s: %s", shown, durable_strerror(rc));
+    }
+}
+
+static const durable__store_ops pg_ops;
+
+static void pg_close(durable__store *base)
+{
+    pg_store *s = (pg_store *)base;
+    if (!s)
+        return;
+    PQfinish(s->conn);
+    free(s);
+}
+
+/* Inside the opening transaction: look at schema durable and decide.
+ * *fresh: nothing of ours there yet. */
+static int inspect(pg_store *s, int *fresh)
+{
+    *fresh = 0;
+    PGresult *r = PQexec(s->conn, "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                  " WHERE n.nspname = 'durable' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')");
+    int rc = result_rc(s, r);
+    if (rc != DURABLE_OK) {
+        PQclear(r);
+        return rc;
+    }
+    int rows = PQntuples(r), meta = 0;
+    for (int i = 0; rc == DURABLE_OK && i < rows; i++) {
+        const char *name = PQgetvalue(r, i, 0);
+        int ours = 0;
+        for (size_t k = 0; k < sizeof our_tables / sizeof *our_tables; k++)
+            ours |= strcmp(name, our_tables[k]) == 0;
+        meta |= strcmp(name, "meta") == 0;
+        if (!ours)
+            rc = DURABLE_ENOTDB;
+    }
+    PQclear(r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (rows == 0) {
+        *fresh = 1;
+        return DURABLE_OK;
+    }
+    if (!meta)
+        return DURABLE_ENOTDB;
+    r = PQexec(s->conn, "SELECT value FROM durable.meta WHERE key = 'format'");
+    rc = result_rc(s, r);
+    if (rc == DURABLE_OK) {
+        char *end = NULL;
+        const char *v = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+        long long ver = strtoll(v, &end, 10);
+        if (end == v || *end)
+            rc = DURABLE_ECORRUPT;
+        else if (ver > FORMAT_VERSION)
+            rc = DURABLE_ENEWER;
+        else if (ver < 1)
+            rc = DURABLE_ECORRUPT;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int initialise(pg_store *s)
+{
+    int rc = exec_sql(s, schema_sql);
+    if (rc == DURABLE_OK) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO durable.meta VALUES ('format', '%d'), ('created_by', 'libdurable %d.%d')",
+                 FORMAT_VERSION, DURABLE_VERSION_MAJOR, DURABLE_VERSION_MINOR);
+        rc = exec_sql(s, sql);
+    }
+    return rc;
+}
+
+int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o)
+{
+    *out = NULL;
+    pg_store *s = durable__calloc(1, sizeof *s);
+    if (!s) {
+        open_failed(uri, DURABLE_ENOMEM, NULL);
+        return DURABLE_ENOMEM;
+    }
+    s->base.ops = &pg_ops;
+    s->opts = *o;
+    s->conn = PQconnectdb(uri);
+    int rc = DURABLE_OK;
+    if (!s->conn)
+        rc = DURABLE_ENOMEM;
+    else if (PQstatus(s->conn) != CONNECTION_OK)
+        rc = DURABLE_EIO;
+    if (rc != DURABLE_OK) {
+        open_failed(uri, rc, s->conn);
+        pg_close(&s->base);
+        return rc;
+    }
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'%s",
+             o->busy_timeout_ms, o->synchronous == DURABLE_SYNC_NORMAL ? "; SET synchronous_commit = off" : "");
+    rc = exec_sql(s, sql);
+    int in_txn = 0, fresh = 0;
+    if (rc == DURABLE_OK) {
+        /* one opener at a time looks and creates (0x44555243: "DURC") */
+        rc = exec_sql(s, "BEGIN; SELECT pg_advisory_xact_lock(1146442307)");
+        in_txn = rc == DURABLE_OK;
+    }
+    if (rc == DURABLE_OK)
+        rc = inspect(s, &fresh);
+    if (rc == DURABLE_OK && fresh)
+        rc = initialise(s);
+    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "d%d", i);
+        PGresult *r = PQprepare(s->conn, name, sql_text[i], 0, NULL);
+        rc = result_rc(s, r);
+        PQclear(r);
+    }
+    if (rc == DURABLE_OK)
+        rc = exec_sql(s, "LISTEN " CHANNEL);
+    if (rc == DURABLE_OK) {
+        PGresult *r = PQexec(s->conn, "COMMIT");
+        rc = result_rc(s, r);
+        if (rc == DURABLE_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0)
+            rc = DURABLE_EIO;
+        PQclear(r);
+        in_txn = 0;
+    }
+    if (rc != DURABLE_OK && in_txn)
+        exec_sql(s, "ROLLBACK");
+    if (rc != DURABLE_OK) {
+        open_failed(uri, rc, s->conn);
+        pg_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return DURABLE_OK;
+}
+
+/* ---- transactions ---- */
+
+static int pg_begin(durable__store *base)
+{
+    pg_store *s = (pg_store *)base;
+    s->wrote = 0;
+    s->txn_error = 0;
+    int rc = exec_sql(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+    s->in_txn = rc == DURABLE_OK;
+    return rc;
+}
+
+static int pg_commit(durable__store *base)
+{
+    pg_store *s = (pg_store *)base;
+    if (!s->in_txn)
+        return DURABLE_EINVAL;
+    PGresult *r = PQexec(s->conn, s->wrote ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT");
+    int failed_before = s->txn_error;
+    int rc = result_rc(s, r);
+    if (rc == DURABLE_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* ROLLBACK: it had failed */
+        rc = failed_before ? failed_before : DURABLE_EIO;
+    PQclear(r);
+    if (rc == DURABLE_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
+        s->in_txn = 0;
+        s->wrote = 0;
+    }
+    return rc;
+}
+
+static void pg_rollback(durable__store *base)
+{
+    pg_store *s = (pg_store *)base;
+    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
+    if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+        PQclear(PQexec(s->conn, "ROLLBACK"));
+    s->in_txn = 0;
+    s->wrote = 0;
+    s->txn_error = 0;
+}
+
+static int pg_changed(durable__store *base, int *yes)
+{
+    pg_store *s = (pg_store *)base;
+    int ok = PQconsumeInput(s->conn);
+    drain(s);
+    *yes = !s->looked || s->news || !ok;
+    s->looked = 1;
+    s->news = 0;
+    return ok ? DURABLE_OK : DURABLE_EIO;
+}
+
+static int pg_savepoint(durable__store *base, int op)
+{
+    static const char *const sql[] = {"SAVEPOINT durable_step", "RELEASE SAVEPOINT durable_step",
+                                      "ROLLBACK TO SAVEPOINT durable_step; RELEASE SAVEPOINT durable_step"};
+    pg_store *s = (pg_store *)base;
+    if (op < 0 || op > 2)
+        return DURABLE_EINVAL;
+    int rc = exec_sql(s, sql[op]);
+    if (rc == DURABLE_OK && op == 2)
+        s->txn_error = 0; /* what failed inside it is undone */
+    return rc;
+}
+
+/* ---- schemas ---- */
+
+static int put_fields(pg_store *s, uint64_t fp, const char *role, const durable_field *f, uint32_t n, int parent,
+                      int *idx)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        params p = {0};
+        int me = (*idx)++;
+        p_int(&p, (int64_t)fp);
+        p_text(&p, role);
+        p_int(&p, me);
+        if (parent >= 0)
+            p_int(&p, parent);
+        else
+            p_text(&p, NULL);
+        p_text(&p, f[i].name);
+        p_text(&p, f[i].type);
+        p_int(&p, f[i].kind);
+        p_int(&p, f[i].offset);
+        p_int(&p, f[i].size);
+        p_int(&p, f[i].count);
+        p_int(&p, f[i].line);
+        int rc = run_write(s, S_PUT_FIELD, &p, NULL);
+        if (rc != DURABLE_OK)
+            return rc;
+        if (f[i].kind == DURABLE_KIND_STRUCT && f[i].members) {
+            rc = put_fields(s, fp, role, f[i].members, f[i].nmembers, me, idx);
+            if (rc != DURABLE_OK)
+                return rc;
+        }
+    }
+    return DURABLE_OK;
+}
+
+static int pg_put_schema(durable__store *base, const durable_func *fn)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_int(&p, (int64_t)fn->fingerprint);
+    p_text(&p, fn->name);
+    p_text(&p, fn->file);
+    p_int(&p, fn->frame_size);
+    p_int(&p, fn->args_size);
+    p_int(&p, DURABLE__CODEC_VERSION);
+    long changes = 0;
+    int rc = run_write(s, S_PUT_SCHEMA, &p, &changes);
+    if (rc != DURABLE_OK || changes == 0)
+        return rc; /* already there */
+    int idx = 0;
+    rc = put_fields(s, fn->fingerprint, "param", fn->params, fn->nparams, -1, &idx);
+    idx = 0;
+    if (rc == DURABLE_OK)
+        rc = put_fields(s, fn->fingerprint, "field", fn->fields, fn->nfields, -1, &idx);
+    idx = 0;
+    if (rc == DURABLE_OK && fn->result)
+        rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
+    for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
+        const durable_await *a = &fn->awaits[i];
+        int occurrence = 0; /* the how-manieth await of this callee: an identity edits keep */
+        for (uint32_t k = 0; k < i; k++)
+            occurrence += strcmp(fn->awaits[k].callee ? fn->awaits[k].callee : "", a->callee ? a->callee : "") == 0;
+        char *saves = durable__saves_text(a);
+        if (!saves)
+            return DURABLE_ENOMEM;
+        params q = {0};
+        p_int(&q, (int64_t)fn->fingerprint);
+        p_int(&q, a->id);
+        p_int(&q, a->kind);
+        p_text(&q, a->callee);
+        p_int(&q, occurrence);
+        p_int(&q, a->line);
+        if (a->value) {
+            p_text(&q, a->value->type);
+            p_int(&q, a->value->kind);
+            p_int(&q, a->value->size);
+        } else {
+            p_text(&q, NULL);
+            p_text(&q, NULL);
+            p_text(&q, NULL);
+        }
+        p_int(&q, a->checks_error);
+        p_text(&q, saves);
+        p_text(&q, a->place);
+        p_text(&q, a->text);
+        rc = run_write(s, S_PUT_AWAIT, &q, NULL);
+        free(saves);
+    }
+    return rc;
+}
+
+/* ---- workflow rows ---- */
+
+static int pg_insert(durable__store *base, const durable__row *r)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, r->id);
+    p_text(&p, r->function);
+    p_text(&p, r->parent);
+    if (r->spawn_idx >= 0)
+        p_int(&p, r->spawn_idx);
+    else
+        p_text(&p, NULL);
+    p_text(&p, durable_status_name(r->status));
+    p_buf(&p, &r->args);
+    p_int(&p, now_ms(s));
+    long changes = 0;
+    int rc = run_write(s, S_INSERT_WF, &p, &changes);
+    if (rc == DURABLE_OK && changes == 0)
+        return DURABLE_EEXIST;
+    if (rc != DURABLE_OK)
+        return rc;
+    params q = {0};
+    p_text(&q, r->id);
+    p_int(&q, (int64_t)r->fingerprint);
+    return run_write(s, S_INSERT_FRAME, &q, NULL);
+}
+
+static int by_id(pg_store *s, int which, const char *id)
+{
+    params p = {0};
+    p_text(&p, id);
+    return run_write(s, which, &p, NULL);
+}
+
+static int pg_update(durable__store *base, durable__row *r, int what)
+{
+    pg_store *s = (pg_store *)base;
+    int rc = DURABLE_OK;
+    if (what & DURABLE__W_STATUS) {
+        params p = {0};
+        p_text(&p, r->id);
+        p_text(&p, durable_status_name(r->status));
+        p_text(&p, r->owner);
+        p_int(&p, r->error_code);
+        p_text(&p, r->error);
+        p_int(&p, now_ms(s));
+        rc = run_write(s, S_SET_STATUS, &p, NULL);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_FRAME)) {
+        params p = {0};
+        p_text(&p, r->id);
+        p_int(&p, (int64_t)r->fingerprint);
+        p_int(&p, r->state);
+        p_int(&p, r->ready);
+        p_int(&p, r->await_error);
+        p_int(&p, r->attempt);
+        p_int(&p, (int64_t)r->seq);
+        p_int(&p, (int64_t)r->await_seq);
+        p_int(&p, r->wait_kind);
+        p_text(&p, r->waiting_on);
+        p_int(&p, r->cancel);
+        p_text(&p, r->policy);
+        p_buf(&p, &r->frame);
+        p_buf(&p, &r->value);
+        p_buf(&p, &r->payload);
+        rc = run_write(s, S_SET_FRAME, &p, NULL);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_FLAGS)) {
+        params p = {0};
+        p_text(&p, r->id);
+        p_int(&p, r->paused);
+        p_int(&p, r->cancel);
+        rc = run_write(s, S_SET_FLAGS, &p, NULL);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_COLLECTED)) {
+        params p = {0};
+        p_text(&p, r->id);
+        p_int(&p, r->collected);
+        rc = run_write(s, S_SET_COLLECTED, &p, NULL);
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_TIMER)) {
+        if (r->wake_ms > 0) {
+            params p = {0};
+            p_text(&p, r->id);
+            p_int(&p, r->wake_ms);
+            rc = run_write(s, S_SET_TIMER, &p, NULL);
+        } else {
+            rc = by_id(s, S_DEL_TIMER, r->id);
+        }
+    }
+    if (rc == DURABLE_OK && (what & DURABLE__W_RESULT)) {
+        params p = {0};
+        p_text(&p, r->id);
+        p_buf(&p, &r->result);
+        p_text(&p, durable_status_name(r->status));
+        p_int(&p, r->error_code);
+        p_text(&p, r->error);
+        p_int(&p, now_ms(s));
+        rc = run_write(s, S_SET_RESULT, &p, NULL);
+        if (rc == DURABLE_OK)
+            rc = by_id(s, S_DEL_FRAME, r->id);
+    }
+    return rc;
+}
+
+static int pg_append(durable__store *base, const durable__event *e)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, e->workflow);
+    p_int(&p, (int64_t)e->seq);
+    p_int(&p, e->await_id);
+    p_text(&p, e->what);
+    p_int(&p, e->attempt);
+    p_int(&p, e->error_code);
+    p_text(&p, e->detail);
+    p_int(&p, now_ms(s));
+    p_int(&p, (int64_t)e->fingerprint);
+    return run_write(s, S_APPEND, &p, NULL);
+}
+
+/* Fill out from row 0 of a ROW_SELECT result. */
+static int read_row(const PGresult *res, durable__row *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = DURABLE_OK;
+    r->id = durable__strdup(PQgetvalue(res, 0, 0));
+    r->function = durable__strdup(PQgetvalue(res, 0, 1));
+    if (!r->id || !r->function)
+        rc = DURABLE_ENOMEM;
+    static const int text_cols[] = {2, 6, 8, 19, 22};
+    char **text_out[] = {&r->parent, &r->owner, &r->error, &r->waiting_on, &r->policy};
+    for (size_t k = 0; k < sizeof text_cols / sizeof *text_cols; k++)
+        if (col_text(res, 0, text_cols[k], text_out[k]) != DURABLE_OK)
+            rc = DURABLE_ENOMEM;
+    r->spawn_idx = PQgetisnull(res, 0, 3) ? -1 : (int)col_int(res, 0, 3);
+    r->collected = (int)col_int(res, 0, 4);
+    r->status = status_parse(PQgetvalue(res, 0, 5));
+    r->error_code = (int)col_int(res, 0, 7);
+    if (rc == DURABLE_OK && !r->status)
+        rc = DURABLE_ECORRUPT;
+    if (rc == DURABLE_OK)
+        rc = col_buf(res, 0, 9, &r->args);
+    if (rc == DURABLE_OK)
+        rc = col_buf(res, 0, 10, &r->result);
+    r->fingerprint = (uint64_t)col_int(res, 0, 11);
+    r->state = (int)col_int(res, 0, 12);
+    r->ready = (int)col_int(res, 0, 13);
+    r->await_error = (int)col_int(res, 0, 14);
+    r->attempt = (int)col_int(res, 0, 15);
+    r->seq = (uint64_t)col_int(res, 0, 16);
+    r->await_seq = (uint64_t)col_int(res, 0, 17);
+    r->wait_kind = (int)col_int(res, 0, 18);
+    r->cancel = (int)col_int(res, 0, 20);
+    r->paused = (int)col_int(res, 0, 21);
+    if (rc == DURABLE_OK)
+        rc = col_buf(res, 0, 23, &r->frame);
+    if (rc == DURABLE_OK)
+        rc = col_buf(res, 0, 24, &r->value);
+    if (rc == DURABLE_OK)
+        rc = col_buf(res, 0, 25, &r->payload);
+    r->wake_ms = col_int(res, 0, 26);
+    if (rc != DURABLE_OK)
+        durable__row_clear(r);
+    return rc;
+}
+
+static int get_row(pg_store *s, int which, const params *p, durable__row *out)
+{
+    PGresult *r;
+    memset(out, 0, sizeof *out); /* empty on every failure: callers may clear it */
+    int rc = run(s, which, p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = PQntuples(r) > 0 ? read_row(r, out) : DURABLE_ENOENT;
+    PQclear(r);
+    return rc;
+}
+
+static int pg_get(durable__store *base, const char *id, durable__row *out)
+{
+    params p = {0};
+    p_text(&p, id);
+    return get_row((pg_store *)base, S_GET, &p, out);
+}
+
+static int pg_get_spawned(durable__store *base, const char *parent, int h, durable__row *out)
+{
+    params p = {0};
+    p_text(&p, parent);
+    p_int(&p, h);
+    return get_row((pg_store *)base, S_GET_SPAWNED, &p, out);
+}
+
+static int pg_flags(durable__store *base, const char *id, int *cancel, int *paused)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = run(s, S_GET_FLAGS, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) > 0) {
+        *cancel = (int)col_int(r, 0, 0);
+        *paused = (int)col_int(r, 0, 1);
+    } else {
+        rc = DURABLE_ENOENT;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_list(durable__store *base, int status, const char *name, char ***ids, size_t *n)
+{
+    params p = {0};
+    p_text(&p, name ? name : durable_status_name(status));
+    if (name)
+        p_int(&p, DURABLE__WAIT_SIGNAL);
+    return run_ids((pg_store *)base, name ? S_LIST_WAITING : S_LIST_STATUS, &p, ids, n);
+}
+
+static int pg_family(durable__store *base, const char *id, char ***ids, size_t *n)
+{
+    params p = {0};
+    p_text(&p, id);
+    return run_ids((pg_store *)base, S_FAMILY, &p, ids, n);
+}
+
+static int pg_spawns(durable__store *base, const char *parent, durable__spawns *out)
+{
+    pg_store *s = (pg_store *)base;
+    memset(out, 0, sizeof *out);
+    out->finished_uncollected = -1;
+    params p = {0};
+    p_text(&p, parent);
+    PGresult *r;
+    int rc = run(s, S_SPAWNS, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) > 0) {
+        out->total = (int)col_int(r, 0, 0);
+        out->unfinished = (int)col_int(r, 0, 1);
+        out->failed = (int)col_int(r, 0, 2);
+    }
+    PQclear(r);
+    rc = run(s, S_SPAWN_NEXT, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) > 0) {
+        out->finished_uncollected = (int)col_int(r, 0, 0);
+        out->finished_id = durable__strdup(PQgetvalue(r, 0, 1));
+        if (!out->finished_id)
+            rc = DURABLE_ENOMEM;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- timers, claims, counts ---- */
+
+static int pg_fire_timers(durable__store *base, const char *owner, int64_t now, int limit, char ***ids, size_t *n)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_int(&p, now);
+    p_int(&p, limit);
+    p_text(&p, owner);
+    p_int(&p, now_ms(s));
+    PGresult *r;
+    *ids = NULL;
+    *n = 0;
+    int rc = run(s, S_FIRE, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = collect_ids(r, ids, n);
+    PQclear(r);
+    /* a held row's timer may have fired with none returned: a write all the
+     * same, and a cheap NOTIFY */
+    if (rc == DURABLE_OK)
+        rc = wrote(s);
+    if (rc != DURABLE_OK) {
+        durable__ids_free(*ids, *n);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int pg_claim(durable__store *base, const char *owner, int64_t now, int limit, int mine, char ***ids,
+                    size_t *n)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, owner);
+    p_int(&p, now);
+    p_int(&p, limit);
+    p_int(&p, mine);
+    int rc = run_ids(s, S_CLAIM, &p, ids, n);
+    if (rc == DURABLE_OK && *n > 0) {
+        rc = wrote(s);
+        if (rc != DURABLE_OK) {
+            durable__ids_free(*ids, *n);
+            *ids = NULL;
+            *n = 0;
+        }
+    }
+    return rc;
+}
+
+static int pg_has_work(durable__store *base, const char *owner, int64_t now, int *yes)
+{
+    params p = {0};
+    p_text(&p, owner);
+    p_int(&p, now);
+    p_int(&p, 0); /* not its own rows */
+    int64_t v;
+    int rc = run_int((pg_store *)base, S_HAS_WORK, &p, &v);
+    *yes = v != 0;
+    return rc;
+}
+
+static int pg_next_due(durable__store *base, int64_t *due)
+{
+    return run_int((pg_store *)base, S_NEXT_DUE, NULL, due);
+}
+
+static int pg_count_unfinished(durable__store *base, int *n)
+{
+    int64_t v;
+    int rc = run_int((pg_store *)base, S_COUNT, NULL, &v);
+    *n = (int)v;
+    return rc;
+}
+
+/* ---- workers ---- */
+
+static int pg_worker_beat(durable__store *base, const char *owner, int64_t lease_until)
+{
+    params p = {0};
+    p_text(&p, owner);
+    p_int(&p, lease_until);
+    return run_write((pg_store *)base, S_BEAT, &p, NULL);
+}
+
+static int pg_workers(durable__store *base, int64_t now, char ***ids, size_t *n)
+{
+    params p = {0};
+    p_int(&p, now);
+    return run_ids((pg_store *)base, S_WORKERS, &p, ids, n);
+}
+
+static int pg_worker_drop(durable__store *base, const char *owner)
+{
+    return by_id((pg_store *)base, S_DROP_WORKER, owner);
+}
+
+/* ---- signals ---- */
+
+static int pg_put_signal(durable__store *base, const char *id, const char *name, const void *data, size_t len)
+{
+    pg_store *s = (pg_store *)base;
+    if (len > (size_t)INT32_MAX)
+        return DURABLE_ELIMIT;
+    params p = {0};
+    p_text(&p, id);
+    p_text(&p, name);
+    p_blob(&p, len ? data : "", len);
+    p_int(&p, now_ms(s));
+    return run_write(s, S_PUT_SIGNAL, &p, NULL);
+}
+
+static int pg_take_signal(durable__store *base, const char *id, const char *name, durable__buf *data)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, id);
+    p_text(&p, name);
+    data->n = 0;
+    PGresult *r;
+    int rc = run(s, S_TAKE_SIGNAL, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) > 0) {
+        rc = col_buf(r, 0, 0, data);
+        if (rc == DURABLE_OK && !data->p) /* an empty signal: an empty buffer that is not NULL */
+            rc = durable__buf_put(data, "", 0);
+        if (rc == DURABLE_OK)
+            rc = wrote(s);
+    } else {
+        rc = DURABLE_ENOENT;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- schemas read back ---- */
+
+/* "0,2,3" into a malloc'd array: DURABLE_OK, ECORRUPT for anything else,
+ * ENOMEM. */
+static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!t || !*t)
+        return DURABLE_OK;
+    size_t cap = 1;
+    for (const char *c = t; *c; c++)
+        cap += *c == ',';
+    uint32_t *v = durable__malloc(cap * sizeof *v);
+    if (!v)
+        return DURABLE_ENOMEM;
+    for (const char *c = t; *c;) {
+        char *end;
+        unsigned long x = strtoul(c, &end, 10);
+        if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
+            free(v);
+            *n = 0;
+            return DURABLE_ECORRUPT;
+        }
+        v[(*n)++] = (uint32_t)x;
+        c = *end ? end + 1 : end;
+    }
+    *out = v;
+    return DURABLE_OK;
+}
+
+static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
+{
+    pg_store *s = (pg_store *)base;
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_int(&p, (int64_t)fingerprint);
+    PGresult *r;
+    int rc = run(s, S_SCHEMA, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return DURABLE_ENOENT;
+    }
+    out->function = durable__strdup(PQgetvalue(r, 0, 0));
+    int64_t frame_size = col_int(r, 0, 1), args_size = col_int(r, 0, 2);
+    out->frame_size = (uint32_t)frame_size;
+    out->args_size = (uint32_t)args_size;
+    rc = out->function ? DURABLE_OK : DURABLE_ENOMEM;
+    /* as on SQLite: no struct larger than DURABLE__MAX_STRUCT (nor negative) */
+    if (rc == DURABLE_OK && (frame_size < 0 || frame_size > DURABLE__MAX_STRUCT || args_size < 0 ||
+                             args_size > DURABLE__MAX_STRUCT))
+        rc = DURABLE_ECORRUPT;
+    PQclear(r);
+
+    if (rc == DURABLE_OK)
+        rc = run(s, S_SCHEMA_FIELDS, &p, &r);
+    if (rc == DURABLE_OK) {
+        int rows = PQntuples(r);
+        for (int i = 0; rc == DURABLE_OK && i < rows; i++) {
+            int param = strcmp(PQgetvalue(r, i, 0), "param") == 0;
+            durable_field **arr = param ? &out->params : &out->fields;
+            uint32_t *n = param ? &out->nparams : &out->nfields;
+            durable_field *grown = durable__realloc(*arr, (*n + 1) * sizeof **arr);
+            if (!grown) {
+                rc = DURABLE_ENOMEM;
+                break;
+            }
+            *arr = grown;
+            durable_field *f = &grown[(*n)++];
+            memset(f, 0, sizeof *f);
+            f->name = durable__strdup(PQgetvalue(r, i, 1));
+            f->type = PQgetisnull(r, i, 2) ? NULL : durable__strdup(PQgetvalue(r, i, 2));
+            f->kind = (int)col_int(r, i, 3);
+            f->offset = (uint32_t)col_int(r, i, 4);
+            f->size = (uint32_t)col_int(r, i, 5);
+            f->count = (uint32_t)col_int(r, i, 6);
+            f->line = (uint32_t)col_int(r, i, 7);
+            if (!f->name || !f->type)
+                rc = DURABLE_ENOMEM;
+        }
+        PQclear(r);
+    }
+
+    if (rc == DURABLE_OK)
+        rc = run(s, S_SCHEMA_AWAITS, &p, &r);
+    if (rc == DURABLE_OK) {
+        int rows = PQntuples(r);
+        for (int i = 0; rc == DURABLE_OK && i < rows; i++) {
+            durable__schema_await *grown = durable__realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
+            if (!grown) {
+                rc = DURABLE_ENOMEM;
+                break;
+            }
+            out->awaits = grown;
+            durable__schema_await *a = &grown[out->nawaits++];
+            memset(a, 0, sizeof *a);
+            a->id = (int)col_int(r, i, 0);
+            a->kind = (int)col_int(r, i, 1);
+            a->occurrence = (int)col_int(r, i, 3);
+            a->value.name = "";
+            a->value.kind = (int)col_int(r, i, 5);
+            a->value.size = (uint32_t)col_int(r, i, 6);
+            a->value.count = 1;
+            a->checks_error = (int)col_int(r, i, 7);
+            a->line = (uint32_t)col_int(r, i, 9);
+            if (PQgetisnull(r, i, 2))
+                rc = DURABLE_ECORRUPT;
+            else if (col_text(r, i, 2, &a->callee) != DURABLE_OK || col_text(r, i, 4, (char **)&a->value.type) ||
+                     col_text(r, i, 10, &a->place) || col_text(r, i, 11, &a->text))
+                rc = DURABLE_ENOMEM;
+            else
+                rc = parse_saves(PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8), &a->saves, &a->nsaves);
+        }
+        PQclear(r);
+    }
+    if (rc == DURABLE_OK && (durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
+                             durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
+        rc = DURABLE_ECORRUPT;
+    for (uint32_t i = 0; rc == DURABLE_OK && i < out->nawaits; i++)
+        for (uint32_t k = 0; k < out->awaits[i].nsaves; k++)
+            if (out->awaits[i].saves[k] >= out->nfields)
+                rc = DURABLE_ECORRUPT;
+    if (rc != DURABLE_OK)
+        durable__schema_free(out);
+    return rc;
+}
+
+static int pg_set_args(durable__store *base, const char *id, const durable__buf *args)
+{
+    params p = {0};
+    p_text(&p, id);
+    p_buf(&p, args);
+    return run_write((pg_store *)base, S_SET_ARGS, &p, NULL);
+}
+
+static int pg_purge(durable__store *base, int64_t before_ms, int *count)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_int(&p, before_ms);
+    int64_t n;
+    int rc = run_int(s, S_PURGE, &p, &n);
+    if (rc == DURABLE_OK && n > 0)
+        rc = wrote(s);
+    if (rc == DURABLE_OK)
+        *count = (int)n;
+    return rc;
+}
+
+/* ---- meta ---- */
+
+static int pg_meta_get(durable__store *base, const char *key, int64_t *value)
+{
+    pg_store *s = (pg_store *)base;
+    params p = {0};
+    p_text(&p, key);
+    PGresult *r;
+    int rc = run(s, S_META_GET, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) > 0)
+        *value = col_int(r, 0, 0); /* text that is not a number reads as its leading digits, as on SQLite */
+    else
+        rc = DURABLE_ENOENT;
+    PQclear(r);
+    return rc;
+}
+
+static int pg_meta_set(durable__store *base, const char *key, int64_t value)
+{
+    params p = {0};
+    p_text(&p, key);
+    p_int(&p, value);
+    return run_write((pg_store *)base, S_META_SET, &p, NULL);
+}
+
+static const durable__store_ops pg_ops = {
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .changed = pg_changed,
+    .put_schema = pg_put_schema,
+    .insert = pg_insert,
+    .update = pg_update,
+    .append = pg_append,
+    .get = pg_get,
+    .list = pg_list,
+    .family = pg_family,
+    .spawns = pg_spawns,
+    .get_spawned = pg_get_spawned,
+    .savepoint = pg_savepoint,
+    .flags = pg_flags,
+    .purge = pg_purge,
+    .schema = pg_schema,
+    .set_args = pg_set_args,
+    .fire_timers = pg_fire_timers,
+    .claim = pg_claim,
+    .has_work = pg_has_work,
+    .next_due = pg_next_due,
+    .count_unfinished = pg_count_unfinished,
+    .worker_beat = pg_worker_beat,
+    .workers = pg_workers,
+    .worker_drop = pg_worker_drop,
+    .put_signal = pg_put_signal,
+    .take_signal = pg_take_signal,
+    .meta_get = pg_meta_get,
+    .meta_set = pg_meta_set,
+};
+
+#else /* built without libpq */
+
+#include "store.h"
+
+/* A URI given to a build without the PostgreSQL store is refused with a
+ * reason, so a dispatch on the URI's scheme needs no #ifdef. */
+int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o)
+{
+    (void)uri;
+    (void)o;
+    *out = NULL;
+    durable__set_open_error("cannot open a PostgreSQL URI: this libdurable was built without libpq");
+    return DURABLE_EINVAL;
+}
+
+#endif
