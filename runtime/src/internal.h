@@ -93,6 +93,10 @@ int durable__decode(const durable_field *fields, uint32_t n, const unsigned char
 /* Check that the descriptors are self-consistent (sizes, offsets, kinds)
  * against a struct of `total` bytes. */
 int durable__fields_valid(const durable_field *fields, uint32_t n, uint32_t total);
+/* The largest frame or argument struct a file may describe: SQLite's default
+ * limit on a blob (SQLITE_MAX_LENGTH), so no file we wrote holds a larger one
+ * and a damaged schema row cannot make a reader allocate gigabytes. */
+#define DURABLE__MAX_STRUCT 1000000000u
 
 /* ---- fault injection (fault.c) ----
  * DURABLE_CRASH=before:N or after:N makes the process SIGKILL itself just

@@ -1388,7 +1388,8 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         ret = map_rc(rc);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (ret == DURABLE_OK && (durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
+    if (ret == DURABLE_OK && (out->frame_size > DURABLE__MAX_STRUCT || out->args_size > DURABLE__MAX_STRUCT ||
+                              durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
                               durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
         ret = DURABLE_ECORRUPT;
     for (uint32_t i = 0; ret == DURABLE_OK && i < out->nawaits; i++)
