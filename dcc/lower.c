@@ -10,9 +10,9 @@
  *      T tN_; if (0) { awN_: RELOAD } if (durable__begin(co_, N)) { ISSUE
  *      SPILL return durable__X(...); }
  *      if (durable__take(co_, &tN_, sizeof tN_)) return DURABLE__STOP;
- *    with the resume block (if (0) ...) and the save block (SPILL, return)
- *    on lines of their own, attributed to the generated file, and the rest
- *    on the await's line;
+ *    with the resume block (if (0) ...) and the save block (SPILL, return,
+ *    the take) on lines of their own, attributed to the generated file, and
+ *    the rest on the await's line;
  *    and the await expression is replaced by tN_; awaits in one expression
  *    are hoisted left to right, which C's unsequenced operands allow;
  *  - && || ?: , with an await on the right become real branches, so what C
@@ -531,9 +531,10 @@ static const char *await_text(lw *L, ir_node *call)
 }
 
 /* The end of await n's issue block: saving its live locals and the return
- * that suspends, on lines of their own attributed to the generated file,
- * then back to the user's line for the rest of the await. */
-static void save_block(lw *L, ir_node *n, const char *ind, const char *ret)
+ * that suspends, on lines of their own attributed to the generated file
+ * (the take that follows goes there too).  Returns the user's line to go
+ * back to after it. */
+static long save_block(lw *L, ir_node *n, const char *ind, const char *ret)
 {
     ob *o = L->o;
     long cur = o->line;
@@ -541,8 +542,7 @@ static void save_block(lw *L, ir_node *n, const char *ind, const char *ret)
     ob_genf(o, "%s    /* await %d: save, suspend */\n", ind, L->f->awaits[n->await].id);
     hole_at(L, n->await, 1)->ind = ir_printf(L->u, "%s    ", ind);
     ob_genf(o, "%s    %s\n%s}\n", ind, ret, ind);
-    ob_sync(o, cur >= 0 ? (unsigned)cur : L->f->awaits[n->await].line);
-    ob_gen(o, ind);
+    return cur >= 0 ? cur : (long)L->f->awaits[n->await].line;
 }
 
 /* Emit the statements of await `n`; its value (if wanted) is in tN_. */
@@ -586,6 +586,7 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     cfg_edge(L->g, B, I);
     use_all(L, I, &opuse);
     const char *name = a->callee->name;
+    long back = a->line; /* the user's line after the save block */
     switch (a->kind) {
     case AWAIT_STEP:
         if (vt->kind != IRT_VOID)
@@ -595,16 +596,16 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
             ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
         ob_gen(o, ");");
         if (vt->kind != IRT_VOID)
-            save_block(L, n, ind, ir_printf(L->u, "return durable__step(co_, &v%d_, sizeof v%d_);", a->id, a->id));
+            back = save_block(L, n, ind, ir_printf(L->u, "return durable__step(co_, &v%d_, sizeof v%d_);", a->id, a->id));
         else
-            save_block(L, n, ind, "return durable__step(co_, 0, 0);");
+            back = save_block(L, n, ind, "return durable__step(co_, 0, 0);");
         break;
     case AWAIT_CHILD:
         ob_genf(o, "struct %s__args a%d_ = { ", name, a->id);
         for (int i = 0; i < nargs; i++)
             ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
         ob_gen(o, nargs ? " };" : "0 };");
-        save_block(L, n, ind, ir_printf(L->u, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_);", name, a->id, a->id));
+        back = save_block(L, n, ind, ir_printf(L->u, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_);", name, a->id, a->id));
         break;
     case AWAIT_RUNTIME:
         /* durable.h declares durable_spawn without a prototype for dcc's
@@ -628,7 +629,7 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
             for (int i = 0; i < nargs; i++)
                 sb_printf(&r, ", a%d_%d", a->id, i);
             sb_puts(&r, ");");
-            save_block(L, n, ind, ir_printf(L->u, "%s", r.s));
+            back = save_block(L, n, ind, ir_printf(L->u, "%s", r.s));
             sb_free(&r);
         }
         break;
@@ -669,15 +670,17 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     a->tnode = T;
     cfg_def(L->g, T, L->errvar);
     if (want) {
-        ob_genf(o, "if (durable__take(co_, &%s, sizeof %s)) return DURABLE__STOP; ", tn, tn);
+        ob_genf(o, "%sif (durable__take(co_, &%s, sizeof %s))\n%s    return DURABLE__STOP;\n", ind, tn, tn, ind);
         cfg_def(L->g, T, a->temp);
         sb_puts(txt, tn);
         ipush(uses, a->temp);
     } else {
-        ob_gen(o, "if (durable__take(co_, 0, 0)) return DURABLE__STOP; ");
+        ob_genf(o, "%sif (durable__take(co_, 0, 0))\n%s    return DURABLE__STOP;\n", ind, ind);
         if (!discard)
             sb_puts(txt, "((void)0)");
     }
+    ob_sync(o, (unsigned)back); /* the rest of the await's line */
+    ob_gen(o, ind);
 }
 
 /* Copy n's text into txt, lowering the awaits among its children. */
