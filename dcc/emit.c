@@ -424,6 +424,8 @@ int emit_unit(ir_unit *u, FILE *out)
     if (nsyms && !errors)
         emit_symbols(u, &o);
     free(ev);
+    if (!errors)
+        ob_fix_places(&o);
     if (!errors && o.b.n)
         fwrite(o.b.s, 1, o.b.n, out);
     sb_free(&o.b);

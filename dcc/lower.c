@@ -10,6 +10,9 @@
  *      T tN_; if (0) { awN_: RELOAD } if (durable__begin(co_, N)) { ISSUE
  *      SPILL return durable__X(...); }
  *      if (durable__take(co_, &tN_, sizeof tN_)) return DURABLE__STOP;
+ *    with the resume block (if (0) ...) and the save block (SPILL, return,
+ *    the take) on lines of their own, attributed to the generated file, and
+ *    the rest on the await's line;
  *    and the await expression is replaced by tN_; awaits in one expression
  *    are hoisted left to right, which C's unsequenced operands allow;
  *  - && || ?: , with an await on the right become real branches, so what C
@@ -48,6 +51,7 @@ typedef struct hole {
     int kind;    /* HOLE_AWAIT, HOLE_CONST (a: first of n vars in cvars),
                     HOLE_SHADOW (a: index in shadows) */
     int a, n;
+    const char *ind; /* HOLE_AWAIT: one statement a line, indented so; NULL: inline */
 } hole;
 
 enum { HOLE_AWAIT, HOLE_CONST, HOLE_SHADOW };
@@ -163,6 +167,7 @@ static hole *hole_at(lw *L, int await, int spill)
     h->await = await;
     h->spill = spill;
     h->kind = HOLE_AWAIT;
+    h->ind = NULL;
     return h;
 }
 
@@ -477,6 +482,69 @@ static void refuse_macro(lw *L, ir_node *n)
 
 static void lx(lw *L, ir_node *n, sb *txt, ilist *uses, int discard);
 
+/* The leading white space of the line holding offset `at`. */
+static const char *line_indent(lw *L, unsigned at)
+{
+    const char *src = L->u->src;
+    unsigned b = at;
+    while (b > 0 && src[b - 1] != '\n')
+        b--;
+    unsigned e = b;
+    while (e < at && (src[e] == ' ' || src[e] == '\t'))
+        e++;
+    return ir_printf(L->u, "%.*s", (int)(e - b), src + b);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* The operand of an await as written, white space collapsed, shortened,
+ * fit for a comment. */
+static const char *await_text(lw *L, ir_node *call)
+{
+    sb b = {0, 0, 0};
+    const char *src = L->u->src;
+    int sp = 0;
+    for (unsigned p = call->b; p < call->e && p < L->u->len && b.n < 60; p++) {
+        char ch = src[p];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+            sp = 1;
+            continue;
+        }
+        if (sp && b.n)
+            sb_put(&b, " ", 1);
+        sp = 0;
+        if (ch == '/' && b.n && b.s[b.n - 1] == '*')
+            sb_put(&b, " ", 1); /* no end of comment */
+        if (ch == '*' && b.n && b.s[b.n - 1] == '/')
+            sb_put(&b, " ", 1); /* nor a comment inside it */
+        sb_put(&b, &ch, 1);
+    }
+    if (b.n >= 60)
+        sb_puts(&b, "...");
+    const char *r = ir_printf(L->u, "%s", b.s ? b.s : "");
+    sb_free(&b);
+    return r;
+}
+
+/* The end of await n's issue block: saving its live locals and the return
+ * that suspends, on lines of their own attributed to the generated file
+ * (the take that follows goes there too).  Returns the user's line to go
+ * back to after it. */
+static long save_block(lw *L, ir_node *n, const char *ind, const char *ret)
+{
+    ob *o = L->o;
+    long cur = o->line;
+    ob_genplace(o);
+    ob_genf(o, "%s    /* await %d: save, suspend */\n", ind, L->f->awaits[n->await].id);
+    hole_at(L, n->await, 1)->ind = ir_printf(L->u, "%s    ", ind);
+    ob_genf(o, "%s    %s\n%s}\n", ind, ret, ind);
+    return cur >= 0 ? cur : (long)L->f->awaits[n->await].line;
+}
+
 /* Emit the statements of await `n`; its value (if wanted) is in tN_. */
 static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
 {
@@ -501,13 +569,24 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     }
     int B = node_after(L);
     a->bnode = B;
-    ob_genf(o, "if (0) { aw%d_: ", a->id);
-    hole_at(L, n->await, 0);
-    ob_genf(o, "} if (durable__begin(co_, %d)) { ", a->id);
+    /* the resume code, on lines of its own under a comment naming the
+     * await, attributed to the generated file (out.c, ob_genplace): the
+     * await's line then starts at its begin check, where the first arrival
+     * lands, so gdb's `next` stops there, and readers see the block */
+    const char *ind = line_indent(L, n->b);
+    long cur = o->line;
+    ob_genplace(o);
+    ob_genf(o, "%s/* await %d: %s, %s:%u */\n", ind, a->id, await_text(L, call), base_name(L->u->path), a->line);
+    ob_genf(o, "%sif (0) {\n%saw%d_:\n", ind, ind, a->id);
+    hole_at(L, n->await, 0)->ind = ir_printf(L->u, "%s    ", ind);
+    ob_genf(o, "%s}\n", ind);
+    ob_sync(o, cur >= 0 ? (unsigned)cur : a->line);
+    ob_genf(o, "%sif (durable__begin(co_, %d)) { ", ind, a->id);
     int I = cfg_node(L->g);
     cfg_edge(L->g, B, I);
     use_all(L, I, &opuse);
     const char *name = a->callee->name;
+    long back = a->line; /* the user's line after the save block */
     switch (a->kind) {
     case AWAIT_STEP:
         if (vt->kind != IRT_VOID)
@@ -515,20 +594,18 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
         ob_genf(o, "%s(", name);
         for (int i = 0; i < nargs; i++)
             ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
-        ob_gen(o, "); ");
-        hole_at(L, n->await, 1);
+        ob_gen(o, ");");
         if (vt->kind != IRT_VOID)
-            ob_genf(o, "return durable__step(co_, &v%d_, sizeof v%d_); } ", a->id, a->id);
+            back = save_block(L, n, ind, ir_printf(L->u, "return durable__step(co_, &v%d_, sizeof v%d_);", a->id, a->id));
         else
-            ob_gen(o, "return durable__step(co_, 0, 0); } ");
+            back = save_block(L, n, ind, "return durable__step(co_, 0, 0);");
         break;
     case AWAIT_CHILD:
         ob_genf(o, "struct %s__args a%d_ = { ", name, a->id);
         for (int i = 0; i < nargs; i++)
             ob_genf(o, "%s%s", i ? ", " : "", args[i].s ? args[i].s : "");
-        ob_gen(o, nargs ? " }; " : "0 }; ");
-        hole_at(L, n->await, 1);
-        ob_genf(o, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_); } ", name, a->id, a->id);
+        ob_gen(o, nargs ? " };" : "0 };");
+        back = save_block(L, n, ind, ir_printf(L->u, "return durable__call(co_, &%s__fn, &a%d_, sizeof a%d_);", name, a->id, a->id));
         break;
     case AWAIT_RUNTIME:
         /* durable.h declares durable_spawn without a prototype for dcc's
@@ -542,15 +619,19 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
         for (int i = 0; i < nargs; i++) {
             const char *v = args[i].s ? args[i].s : "";
             if (a->callee->has_proto)
-                ob_genf(o, "%s = %s; ", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)), v);
+                ob_genf(o, "%s%s = %s;", i ? " " : "", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)), v);
             else
-                ob_genf(o, "__typeof__(%s) a%d_%d = %s; ", v, a->id, i, v);
+                ob_genf(o, "%s__typeof__(%s) a%d_%d = %s;", i ? " " : "", v, a->id, i, v);
         }
-        hole_at(L, n->await, 1);
-        ob_genf(o, "return durable__%s(co_", name + 8);
-        for (int i = 0; i < nargs; i++)
-            ob_genf(o, ", a%d_%d", a->id, i);
-        ob_gen(o, "); } ");
+        {
+            sb r = {0, 0, 0};
+            sb_printf(&r, "return durable__%s(co_", name + 8);
+            for (int i = 0; i < nargs; i++)
+                sb_printf(&r, ", a%d_%d", a->id, i);
+            sb_puts(&r, ");");
+            back = save_block(L, n, ind, ir_printf(L->u, "%s", r.s));
+            sb_free(&r);
+        }
         break;
     }
     for (int i = 0; i < nargs; i++)
@@ -589,15 +670,17 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     a->tnode = T;
     cfg_def(L->g, T, L->errvar);
     if (want) {
-        ob_genf(o, "if (durable__take(co_, &%s, sizeof %s)) return DURABLE__STOP; ", tn, tn);
+        ob_genf(o, "%sif (durable__take(co_, &%s, sizeof %s))\n%s    return DURABLE__STOP;\n", ind, tn, tn, ind);
         cfg_def(L->g, T, a->temp);
         sb_puts(txt, tn);
         ipush(uses, a->temp);
     } else {
-        ob_gen(o, "if (durable__take(co_, 0, 0)) return DURABLE__STOP; ");
+        ob_genf(o, "%sif (durable__take(co_, 0, 0))\n%s    return DURABLE__STOP;\n", ind, ind);
         if (!discard)
             sb_puts(txt, "((void)0)");
     }
+    ob_sync(o, (unsigned)back); /* the rest of the await's line */
+    ob_gen(o, ind);
 }
 
 /* Copy n's text into txt, lowering the awaits among its children. */
@@ -1613,7 +1696,7 @@ static void var_copy(sb *b, const ir_var *var, int spill)
 }
 
 /* The text that saves (spill) or restores (reload) await k's variables. */
-static void hole_text(lw *L, sb *b, int k, int spill)
+static void hole_text(lw *L, sb *b, int k, int spill, const char *ind)
 {
     ir_func *f = L->f;
     ir_await *a = &f->awaits[k];
@@ -1622,10 +1705,23 @@ static void hole_text(lw *L, sb *b, int k, int spill)
         if (!a->live[v] || f->vars[v].pinned || L->hider[k * L->nv + v]) /* pinned: the frame's already;
                                                                              hidden: see shadow_text */
             continue;
-        var_copy(b, &f->vars[v], spill);
+        if (ind) { /* one statement a line */
+            sb t = {0, 0, 0};
+            var_copy(&t, &f->vars[v], spill);
+            for (char *p = t.s, *q; p && *p; p = q + 2) {
+                q = strstr(p, "; ");
+                if (!q)
+                    break;
+                sb_puts(b, ind);
+                sb_put(b, p, (size_t)(q - p) + 1);
+                sb_puts(b, "\n");
+            }
+            sb_free(&t);
+        } else
+            var_copy(b, &f->vars[v], spill);
     }
     if (!spill && b->n == at)
-        sb_puts(b, "; "); /* a label needs a statement */
+        sb_printf(b, "%s;%s", ind ? ind : "", ind ? "\n" : " "); /* a label needs a statement */
 }
 
 /* The text of shadow site i (before the declaration of w, which hides v):
@@ -1692,6 +1788,14 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
     size_t start = o->b.n;
     ir_node *body = f->body;
     ob_skip(o, body->b + 1);
+    /* gdb: a local symbol with the durable function's own name, at the start
+     * of its body, which only a call at state 0 reaches, after the parameters
+     * are loaded: `break NAME` stops there (docs/guide.md, docs/abi.md).
+     * `.set` may define a symbol again, so a copy of the asm is harmless. */
+    unsigned bline;
+    ir_linecol(u, body->b, &bline, NULL);
+    ob_line(o, bline);
+    ob_genf(o, "    __asm__ volatile (\".set %s, .\"); /* gdb: break %s */", f->self->name, f->self->name);
     for (int i = 0; i < body->nkid; i++) {
         /* the body follows the dispatch in the step function, so a GNU
          * local label declaration there no longer opens a block */
@@ -1722,7 +1826,7 @@ int lower_func(ir_unit *u, ir_func *f, ob *o)
             else if (L.holes[i].kind == HOLE_SHADOW)
                 shadow_text(&L, &out, L.holes[i].a);
             else
-                hole_text(&L, &out, L.holes[i].await, L.holes[i].spill);
+                hole_text(&L, &out, L.holes[i].await, L.holes[i].spill, L.holes[i].ind);
             p = L.holes[i].at;
         }
         sb_put(&out, o->b.s + p, o->b.n - p);

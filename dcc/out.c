@@ -166,10 +166,19 @@ static void put_path(ob *o, const char *p, const char *suffix)
     sb_puts(&o->b, "\"");
 }
 
+/* End the current output line, without trailing blanks. */
+static void end_line(ob *o)
+{
+    if (o->bol)
+        return;
+    while (o->b.n && (o->b.s[o->b.n - 1] == ' ' || o->b.s[o->b.n - 1] == '\t'))
+        o->b.s[--o->b.n] = 0;
+    ob_gen(o, "\n");
+}
+
 void ob_sync(ob *o, unsigned line)
 {
-    if (!o->bol)
-        ob_gen(o, "\n");
+    end_line(o);
     sb_printf(&o->b, "#line %u ", line);
     put_path(o, o->u->path, "");
     ob_gen(o, "\n");
@@ -196,6 +205,35 @@ void ob_genblock(ob *o)
     put_path(o, o->u->path, o->genname ? o->genname : ".dcc.c");
     ob_gen(o, "\n");
     o->line = -1;
+}
+
+void ob_genplace(ob *o)
+{
+    end_line(o);
+    sb_puts(&o->b, "#line \001 ");
+    put_path(o, o->u->path, o->genname ? o->genname : ".dcc.c");
+    ob_gen(o, "\n");
+    o->line = -1;
+}
+
+void ob_fix_places(ob *o)
+{
+    sb out = {0, 0, 0};
+    unsigned long line = 1;
+    size_t p = 0;
+    while (p < o->b.n) {
+        const char *nl = memchr(o->b.s + p, '\n', o->b.n - p);
+        size_t e = nl ? (size_t)(nl - o->b.s) + 1 : o->b.n;
+        if (e - p > 7 && !memcmp(o->b.s + p, "#line \001", 7)) {
+            sb_printf(&out, "#line %lu", line + 1);
+            sb_put(&out, o->b.s + p + 7, e - p - 7);
+        } else
+            sb_put(&out, o->b.s + p, e - p);
+        line++;
+        p = e;
+    }
+    sb_free(&o->b);
+    o->b = out;
 }
 
 void ob_src(ob *o, unsigned to)

@@ -54,6 +54,11 @@ void ob_skip(ob *o, unsigned to);
 void ob_line(ob *o, unsigned line);
 /* Start a block of generated lines: they are attributed to genname. */
 void ob_genblock(ob *o);
+/* ob_genblock with a placeholder for the line number: the lines go in a
+ * buffer whose place in the file is not known yet (a step function's
+ * body); ob_fix_places, on the whole file, writes the numbers. */
+void ob_genplace(ob *o);
+void ob_fix_places(ob *o);
 /* Write a #line for `line` of the source file now (at a line start). */
 void ob_sync(ob *o, unsigned line);
 
