@@ -292,8 +292,11 @@ static inline void durable_options_init(durable_options *o)
     *o = d;
 }
 
-/* Open (creating if missing) the database file at `path`.  `opts` may be
- * NULL for the safe defaults.  Refuses, leaving the file untouched, a file
+/* Open (creating if missing) the database file at `path`; a `path` that
+ * starts with postgresql:// or postgres:// is a libpq connection URI, and the
+ * workflows live in schema `durable` of that database (docs/storage.md says
+ * what the PostgreSQL store does not do yet; a build without libpq refuses a
+ * URI with DURABLE_EINVAL).  `opts` may be NULL for the safe defaults.  Refuses, leaving the file untouched, a file
  * that is not SQLite or not ours (DURABLE_ENOTDB), corrupt (DURABLE_ECORRUPT)
  * or written by a newer format (DURABLE_ENEWER).  Fails with
  * DURABLE_EDUPFUNC if two linked durable functions share a name,

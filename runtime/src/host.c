@@ -71,7 +71,12 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
     rt->rng = (uint64_t)durable__realtime_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)rt;
     if (!rt->rng)
         rt->rng = 88172645463325252ULL;
-    rc = durable__store_sqlite_open(&rt->store, path, &o);
+    /* A libpq connection URI names a PostgreSQL database; anything else is
+     * an SQLite file. */
+    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+        rc = durable__store_pg_open(&rt->store, path, &o);
+    else
+        rc = durable__store_sqlite_open(&rt->store, path, &o);
     if (rc == DURABLE_OK && o.virtual_time) {
         rt->vnow = durable__realtime_ms();
         if (rt->store->ops->meta_get(rt->store, "virtual_now", &rt->vnow) == DURABLE_ENOENT)

@@ -63,10 +63,94 @@
 
 #include "store.h"
 
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+/* libpq is loaded (dlopen) when a URI is first opened, not linked: a program
+ * that only opens SQLite files neither needs libpq installed nor pays for
+ * loading it and the libraries it pulls in (ssl, krb5, ldap: about 8 ms at
+ * every process start here).  Only its headers are needed to build.  The
+ * functions this file calls, each through a pointer of its own type: */
+#define DURABLE__PQ_FUNCS(X) \
+    X(PQclear) \
+    X(PQgetvalue) \
+    X(PQntuples) \
+    X(PQgetisnull) \
+    X(PQexec) \
+    X(PQstatus) \
+    X(PQtransactionStatus) \
+    X(PQresultStatus) \
+    X(PQprepare) \
+    X(PQcmdStatus) \
+    X(PQsetNoticeProcessor) \
+    X(PQresultErrorField) \
+    X(PQnotifies) \
+    X(PQgetlength) \
+    X(PQfreemem) \
+    X(PQfinish) \
+    X(PQexecPrepared) \
+    X(PQerrorMessage) \
+    X(PQconsumeInput) \
+    X(PQconnectdb) \
+    X(PQcmdTuples) \
+    X(PQbackendPID)
+
+static struct {
+#define X(f) __typeof__(f) *f_##f;
+    DURABLE__PQ_FUNCS(X)
+#undef X
+} durable__pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_missing[256]; /* why libpq could not be loaded */
+static int pq_ok;            /* it was, with every function */
+
+static void pq_load(void)
+{
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pq_missing, sizeof pq_missing, "%s (install libpq5)", e ? e : "libpq.so.5 not found");
+        return;
+    }
+    void *sym;
+#define X(f)                                                                              \
+    if (!(sym = dlsym(h, #f))) {                                                          \
+        snprintf(pq_missing, sizeof pq_missing, "libpq.so.5 has no %s: too old a libpq", #f); \
+        dlclose(h);                                                                       \
+        return;                                                                           \
+    }                                                                                     \
+    memcpy(&durable__pq.f_##f, &sym, sizeof sym); /* ISO C has no object-to-function cast */
+    DURABLE__PQ_FUNCS(X)
+#undef X
+    pq_ok = 1;
+}
+
+#define PQclear (durable__pq.f_PQclear)
+#define PQgetvalue (durable__pq.f_PQgetvalue)
+#define PQntuples (durable__pq.f_PQntuples)
+#define PQgetisnull (durable__pq.f_PQgetisnull)
+#define PQexec (durable__pq.f_PQexec)
+#define PQstatus (durable__pq.f_PQstatus)
+#define PQtransactionStatus (durable__pq.f_PQtransactionStatus)
+#define PQresultStatus (durable__pq.f_PQresultStatus)
+#define PQprepare (durable__pq.f_PQprepare)
+#define PQcmdStatus (durable__pq.f_PQcmdStatus)
+#define PQsetNoticeProcessor (durable__pq.f_PQsetNoticeProcessor)
+#define PQresultErrorField (durable__pq.f_PQresultErrorField)
+#define PQnotifies (durable__pq.f_PQnotifies)
+#define PQgetlength (durable__pq.f_PQgetlength)
+#define PQfreemem (durable__pq.f_PQfreemem)
+#define PQfinish (durable__pq.f_PQfinish)
+#define PQexecPrepared (durable__pq.f_PQexecPrepared)
+#define PQerrorMessage (durable__pq.f_PQerrorMessage)
+#define PQconsumeInput (durable__pq.f_PQconsumeInput)
+#define PQconnectdb (durable__pq.f_PQconnectdb)
+#define PQcmdTuples (durable__pq.f_PQcmdTuples)
+#define PQbackendPID (durable__pq.f_PQbackendPID)
 
 #define FORMAT_VERSION 1
 #define CHANNEL "durable_changed"
@@ -627,6 +711,10 @@ static int initialise(pg_store *s)
 int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o)
 {
     *out = NULL;
+    if (pthread_once(&pq_once, pq_load) != 0 || !pq_ok) {
+        durable__set_open_error("cannot open a PostgreSQL URI: %s", pq_missing[0] ? pq_missing : "libpq not loaded");
+        return DURABLE_EINVAL;
+    }
     pg_store *s = durable__calloc(1, sizeof *s);
     if (!s) {
         open_failed(uri, DURABLE_ENOMEM, NULL);
