@@ -11,8 +11,9 @@
  *      SPILL return durable__X(...); }
  *      if (durable__take(co_, &tN_, sizeof tN_)) return DURABLE__STOP;
  *    with the resume block (if (0) ...) and the save block (SPILL, return,
- *    the take) on lines of their own, attributed to the generated file, and
- *    the rest on the await's line;
+ *    the take) on lines of their own, attributed to the generated file, the
+ *    begin check and each statement of ISSUE on lines of their own under a
+ *    #line to the await's line (next_stmt), and the rest on the await's line;
  *    and the await expression is replaced by tN_; awaits in one expression
  *    are hoisted left to right, which C's unsequenced operands allow;
  *  - && || ?: , with an await on the right become real branches, so what C
@@ -545,6 +546,17 @@ static long save_block(lw *L, ir_node *n, const char *ind, const char *ret)
     return cur >= 0 ? cur : (long)L->f->awaits[n->await].line;
 }
 
+/* End the line and start the next statement of an await's issue block on a
+ * line of its own, still attributed to the user's line the text came from. */
+static void next_stmt(ob *o, const char *ind)
+{
+    if (o->line >= 0)
+        ob_sync(o, (unsigned)o->line);
+    else
+        ob_gen(o, "\n");
+    ob_genf(o, "%s    ", ind);
+}
+
 /* Emit the statements of await `n`; its value (if wanted) is in tN_. */
 static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
 {
@@ -581,7 +593,8 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     hole_at(L, n->await, 0)->ind = ir_printf(L->u, "%s    ", ind);
     ob_genf(o, "%s}\n", ind);
     ob_sync(o, cur >= 0 ? (unsigned)cur : a->line);
-    ob_genf(o, "%sif (durable__begin(co_, %d)) { ", ind, a->id);
+    ob_genf(o, "%sif (durable__begin(co_, %d)) {", ind, a->id);
+    next_stmt(o, ind);
     int I = cfg_node(L->g);
     cfg_edge(L->g, B, I);
     use_all(L, I, &opuse);
@@ -618,10 +631,12 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
         }
         for (int i = 0; i < nargs; i++) {
             const char *v = args[i].s ? args[i].s : "";
+            if (i)
+                next_stmt(o, ind);
             if (a->callee->has_proto)
-                ob_genf(o, "%s%s = %s;", i ? " " : "", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)), v);
+                ob_genf(o, "%s = %s;", decl_of(L, a->callee->params[i].type, ir_printf(L->u, "a%d_%d", a->id, i)), v);
             else
-                ob_genf(o, "%s__typeof__(%s) a%d_%d = %s;", i ? " " : "", v, a->id, i, v);
+                ob_genf(o, "__typeof__(%s) a%d_%d = %s;", v, a->id, i, v);
         }
         {
             sb r = {0, 0, 0};
