@@ -569,6 +569,13 @@ DURABLE_API int durable__take(durable_co *co, void *dst, size_t size);
 /* Issue the current await.  Each returns DURABLE__SUSPEND (or a negative
  * code on misuse, which fails the workflow); the generated code returns it. */
 DURABLE_API int durable__step(durable_co *co, const void *value, size_t size);
+/* A step await whose call may run on another thread: dcc evaluated its
+ * arguments into the struct t (size bytes, a copy of which the call may
+ * outlive; its member v receives the value, if any) and run(t) makes the call.  The
+ * runtime runs it now on this thread, or (durable_options.step_threads > 1)
+ * copies t and runs the copy on a pool thread.  durable__step follows, with
+ * a value pointing into t (docs/abi.md). */
+DURABLE_API void durable__run_step(durable_co *co, void (*run)(void *t), void *t, size_t size);
 DURABLE_API int durable__call(durable_co *co, durable_func *fn, const void *args, size_t size);
 DURABLE_API int durable__sleep(durable_co *co, double seconds);
 DURABLE_API int durable__sleep_until(durable_co *co, int64_t unix_ms);

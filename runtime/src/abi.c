@@ -206,6 +206,16 @@ DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
     return DURABLE__SUSPEND;
 }
 
+DURABLE_API void durable__run_step(durable_co *co, void (*run)(void *), void *t, size_t size)
+{
+    if (!co || co != durable__current || co->req != REQ_NONE || !co->in_step || !run || (size && !t)) {
+        if (co && co == durable__current && co->req == REQ_NONE)
+            durable__set_fail(co, DURABLE_ESTATE, "step run outside its await");
+        return;
+    }
+    run(t);
+}
+
 static int request_child(durable_co *co, durable_func *fn, const void *args, size_t size, int kind, int req)
 {
     int rc = issue(co, kind);
