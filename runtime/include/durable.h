@@ -314,7 +314,8 @@ DURABLE_API int durable_open(durable_rt **rt, const char *path, const durable_op
 DURABLE_API const char *durable_open_error(void);
 
 /* Close the database and free everything.  NULL is a no-op.  Work that was
- * committed stays; nothing uncommitted exists between calls.  Returns
+ * committed stays; nothing uncommitted exists between calls (an open host
+ * batch, durable_batch_begin, is rolled back).  Returns
  * DURABLE_OK, or DURABLE_EINVAL (and closes nothing) when called from inside
  * a durable function or step running on rt. */
 DURABLE_API int durable_close(durable_rt *rt);
@@ -327,8 +328,46 @@ DURABLE_API int durable_close(durable_rt *rt);
  * DURABLE_EINVAL for a NULL or empty id (or a call from inside a durable
  * function), DURABLE_ENOFUNC if call.fn is not a registered durable
  * function, DURABLE_ESIZE if call.size is not its argument size, or a
- * storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
+ * storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM).  Inside a host
+ * batch (below) DURABLE_OK means only that the start joined the batch: it is
+ * durable when durable_batch_commit returns DURABLE_OK, not before. */
 DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call);
+
+/* Host batches: many host writes, one commit.
+ *
+ * durable_batch_begin opens one transaction (taking the store's write lock:
+ * other processes' writes wait for it, up to busy_timeout_ms, so keep a batch
+ * short).  Until durable_batch_commit or durable_batch_rollback, every host
+ * write on rt joins it instead of committing on its own: durable_start,
+ * durable_signal, durable_signal_all, durable_cancel, durable_pause,
+ * durable_resume, durable_retry and durable_purge.  Each returns what it
+ * would return alone, but nothing it did is durable (nor seen by other
+ * processes) until durable_batch_commit returns DURABLE_OK; reads on rt
+ * (durable_status, durable_result ...) see the batch's own writes.
+ *
+ *   - durable_batch_commit commits the batch in one transaction (one fsync)
+ *     and then tells on_event of its events.  If the commit fails, everything
+ *     in the batch is lost and the error is returned; memory holds nothing
+ *     the batch did.  A batch that wrote nothing commits nothing.
+ *   - durable_batch_rollback undoes everything the batch did; no events.
+ *   - A call refused before writing (DURABLE_EINVAL, ENOENT, ENOFUNC, EEXIST,
+ *     ESIZE, EFINISHED, ENOTFAILED) changes nothing and the batch goes on.
+ *     Any other failure inside the batch (a storage error, out of memory)
+ *     loses the whole batch at once: it is rolled back, every later write in
+ *     it returns that same error and does nothing, and durable_batch_commit
+ *     returns it too.  So a loop of starts need only check the commit.
+ *   - While a batch is open, durable_run and durable_wait return
+ *     DURABLE_EINVAL (a round is a commit of its own: the batch's one
+ *     durability point would be lost); durable_close rolls the batch back
+ *     and closes, as closing a database connection does.
+ *   - No nesting: durable_batch_begin inside an open batch returns
+ *     DURABLE_EINVAL, and so do all three from inside a durable function, a
+ *     step or on_event.  durable_batch_commit and durable_batch_rollback
+ *     without an open batch return DURABLE_EINVAL.
+ * Without a batch every host write commits before it returns. */
+DURABLE_API int durable_batch_begin(durable_rt *rt);
+DURABLE_API int durable_batch_commit(durable_rt *rt);
+DURABLE_API int durable_batch_rollback(durable_rt *rt);
 
 /* A durable call f(args) where a durable_call goes, seen by a plain C
  * compiler or an editor's clangd (no __DCC__): f(args) seems to be f's return
@@ -354,8 +393,8 @@ durable_call durable_call_needs_dcc(void);
  * timer, a child or a signal, running in another worker, or paused: a paused
  * one is counted so that a worker looping while the result is > 0 stays to
  * obey its resume; held ones are not counted, they need another build), or a
- * negative error: DURABLE_EINVAL (NULL rt, or called from inside a durable
- * function), or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM,
+ * negative error: DURABLE_EINVAL (NULL rt, called from inside a durable
+ * function, or while a host batch is open), or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM,
  * DURABLE_ECORRUPT) after which nothing committed is lost and the next call
  * goes on from the file. */
 DURABLE_API int durable_run(durable_rt *rt);
@@ -365,8 +404,9 @@ DURABLE_API int durable_run(durable_rt *rt);
  * a pause or resume, a retry: it looks every 20 ms), work held by a worker
  * whose lease lapsed became claimable (it looks every second), or
  * `timeout_ms` pass, whichever is first (0 returns at once).  Returns DURABLE_OK; DURABLE_EINVAL
- * for a NULL rt, a negative timeout or a call from inside a durable function;
- * or a storage error (DURABLE_EIO, DURABLE_EBUSY, DURABLE_ENOMEM). */
+ * for a NULL rt, a negative timeout, a call from inside a durable function
+ * or while a host batch is open; or a storage error (DURABLE_EIO,
+ * DURABLE_EBUSY, DURABLE_ENOMEM). */
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms);
 
 enum durable_status {

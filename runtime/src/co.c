@@ -122,10 +122,43 @@ void durable__parked_free(parked *p)
     free(p);
 }
 
-/* Move co's frame and arguments to rt's parked list (co is freed after);
- * `seq` is the checkpoint the frame is. */
+void durable__parked_free_all(durable_rt *rt)
+{
+    for (size_t i = 0; i < rt->nparked_buckets; i++)
+        while (rt->parked[i]) {
+            parked *p = rt->parked[i];
+            rt->parked[i] = p->next;
+            durable__parked_free(p);
+        }
+    free(rt->parked);
+    rt->parked = NULL;
+    rt->nparked_buckets = rt->nparked = 0;
+}
+
+/* Move co's frame and arguments to rt's parked table, chained by the hash of
+ * its id (co is freed after); `seq` is the checkpoint the frame is.  A
+ * table, not a list: a worker may hold 100,000 waiting frames, and each
+ * claim looks its id up. */
 void durable__park(durable_rt *rt, durable_co *co, uint64_t seq)
 {
+    if (rt->nparked + 1 > rt->nparked_buckets) {
+        size_t nb = rt->nparked_buckets ? rt->nparked_buckets * 2 : 64;
+        parked **t = durable__calloc(nb, sizeof *t);
+        if (!t)
+            return; /* it will be decoded again: pointers by offset, strings copied */
+        for (size_t i = 0; i < rt->nparked_buckets; i++)
+            while (rt->parked[i]) { /* keeps each id's entries newest first */
+                parked *p = rt->parked[i], **tail;
+                rt->parked[i] = p->next;
+                for (tail = &t[hash_str(p->id) % nb]; *tail; tail = &(*tail)->next)
+                    ;
+                p->next = NULL;
+                *tail = p;
+            }
+        free(rt->parked);
+        rt->parked = t;
+        rt->nparked_buckets = nb;
+    }
     parked *p = durable__calloc(1, sizeof *p);
     if (!p || !(p->id = durable__strdup(co->id))) {
         free(p);
@@ -138,17 +171,22 @@ void durable__park(durable_rt *rt, durable_co *co, uint64_t seq)
     p->arg_strings = co->arg_strings;
     co->frame = co->args = NULL;
     co->arg_strings.head = NULL;
-    p->next = rt->parked;
-    rt->parked = p;
+    parked **b = &rt->parked[hash_str(p->id) % rt->nparked_buckets];
+    p->next = *b;
+    *b = p;
+    rt->nparked++;
 }
 
-/* Take id's parked block out of the list, or NULL. */
+/* Take id's parked block out of the table, or NULL. */
 static parked *unpark(durable_rt *rt, const char *id)
 {
-    for (parked **pp = &rt->parked; *pp; pp = &(*pp)->next)
+    if (!rt->nparked_buckets)
+        return NULL;
+    for (parked **pp = &rt->parked[hash_str(id) % rt->nparked_buckets]; *pp; pp = &(*pp)->next)
         if (strcmp((*pp)->id, id) == 0) {
             parked *p = *pp;
             *pp = p->next;
+            rt->nparked--;
             return p;
         }
     return NULL;

@@ -1,11 +1,14 @@
 /*
  * host.c — the host API: durable_open (options, registry and descriptors
- * checked, store opened), durable_close, durable_start, durable_status, results
- * and errors, stats, durable_purge and per-function retry policies.
+ * checked, store opened), durable_close, durable_start, host batches,
+ * durable_status, results and errors, stats, durable_purge and per-function
+ * retry policies.
  *
  * Each write is one transaction of its own (in_tx, round.c), refused from
  * inside a durable function or on_event.  durable_start has committed
- * before it returns; for an existing id it only reads.  Not for: signals,
+ * before it returns; for an existing id it only reads.  Host batches
+ * (durable_batch_begin/commit/rollback) make the writes between them share
+ * one transaction.  Not for: signals,
  * cancellation, pause and durable_retry (control.c).
  */
 #include "scheduler.h"
@@ -96,6 +99,10 @@ DURABLE_API int durable_close(durable_rt *rt)
         return DURABLE_OK;
     if ((durable__current && durable__current->rt == rt) || rt->in_event)
         return DURABLE_EINVAL;
+    if (rt->batch) { /* an open batch is rolled back, as closing a connection does */
+        durable__batch_abort(rt);
+        rt->batch = 0;
+    }
     durable__drop_all(rt);
     /* Leave politely: what we claimed is free for others at once. */
     durable__store *s = rt->store;
@@ -106,11 +113,7 @@ DURABLE_API int durable_close(durable_rt *rt)
     }
     s->ops->close(s);
     free(rt->stored);
-    while (rt->parked) {
-        parked *p = rt->parked;
-        rt->parked = p->next;
-        durable__parked_free(p);
-    }
+    durable__parked_free_all(rt);
     free(rt->message);
     while (rt->policies) {
         fn_policy *p = rt->policies;
@@ -136,15 +139,7 @@ static int do_start(durable_rt *rt, void *p)
     durable_func *fn = a->call.fn;
     durable__store *s = rt->store;
     durable__row r = {0};
-    int rc = s->ops->get(s, a->id, &r);
-    if (rc == DURABLE_OK) { /* idempotent: never restart an existing id */
-        rc = strcmp(r.function, fn->name) == 0 ? 1 : DURABLE_EEXIST;
-        durable__row_clear(&r);
-        return rc;
-    }
-    if (rc != DURABLE_ENOENT)
-        return rc;
-    rc = durable__encode(fn->params, fn->nparams, a->call.args, &r.args);
+    int rc = durable__encode(fn->params, fn->nparams, a->call.args, &r.args);
     r.id = (char *)a->id;
     r.function = (char *)fn->name;
     r.status = DURABLE_READY;
@@ -152,14 +147,24 @@ static int do_start(durable_rt *rt, void *p)
     r.fingerprint = fn->fingerprint;
     if (rc == DURABLE_OK)
         rc = durable__ensure_schema(rt, fn);
+    /* The insert writes nothing if the id was taken since durable_start
+     * looked (by another process): then, as for an existing id, only read. */
     if (rc == DURABLE_OK)
         rc = s->ops->insert(s, &r);
+    durable__buf_free(&r.args);
+    if (rc == DURABLE_EEXIST) { /* idempotent: never restart an existing id */
+        durable__row old;
+        rc = s->ops->get(s, a->id, &old);
+        if (rc == DURABLE_OK)
+            rc = strcmp(old.function, fn->name) == 0 ? 1 : DURABLE_EEXIST;
+        durable__row_clear(&old);
+        return rc;
+    }
     durable__event ev = {a->id, 0, 0, "start", 0, 0, NULL, fn->fingerprint};
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
     if (rc == DURABLE_OK)
         durable__note_event(rt, DURABLE_EVENT_STARTED, a->id, NULL, fn, NULL, 0);
-    durable__buf_free(&r.args);
     rt->claim_dirty = 1;
     return rc;
 }
@@ -174,6 +179,8 @@ DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
         return DURABLE_ESIZE;
     if (durable__current || rt->in_event)
         return DURABLE_EINVAL;
+    if (rt->batch && rt->batch_err)
+        return rt->batch_err; /* the batch is lost: nothing more joins it */
     /* An existing id is only read: no commit, so a restarted program that
      * starts its workflows again makes no write until it has work to do. */
     durable__row r;
@@ -188,6 +195,56 @@ DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
     struct start_args a = {id, call};
     rc = durable__in_tx(rt, do_start, &a);
     return rc > 0 ? DURABLE_OK : rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Host batches: the host writes between durable_batch_begin and
+ * durable_batch_commit share the transaction begun here (in_tx, round.c).
+ * While one is open, durable_run and durable_wait are refused; durable_close
+ * rolls it back.  A failed commit, a rollback, or a call that failed other
+ * than by a refusal undo everything the batch did, in the file and in memory
+ * (batch_abort).
+ * ---------------------------------------------------------------------- */
+
+DURABLE_API int durable_batch_begin(durable_rt *rt)
+{
+    if (!rt || durable__current || rt->in_event || rt->batch || rt->in_tx)
+        return DURABLE_EINVAL; /* not from durable code or on_event; no nesting */
+    int rc = durable__begin_tx(rt);
+    if (rc != DURABLE_OK)
+        return rc;
+    rt->batch = 1;
+    rt->batch_err = 0;
+    rt->batch_writes = 0;
+    return DURABLE_OK;
+}
+
+DURABLE_API int durable_batch_commit(durable_rt *rt)
+{
+    if (!rt || durable__current || rt->in_event || !rt->batch)
+        return DURABLE_EINVAL;
+    rt->batch = 0;
+    int rc = rt->batch_err;
+    if (rc != DURABLE_OK)
+        return rc; /* already rolled back when it was lost */
+    if (!rt->batch_writes) { /* nothing written: nothing to commit (and no commit counted) */
+        durable__end_tx(rt, DURABLE_ECANCELLED, 0); /* any error: roll back */
+        return DURABLE_OK;
+    }
+    rc = durable__end_tx(rt, DURABLE_OK, 1);
+    if (rc != DURABLE_OK)
+        durable__batch_abort(rt); /* end_tx rolled the file back; now memory */
+    return rc;
+}
+
+DURABLE_API int durable_batch_rollback(durable_rt *rt)
+{
+    if (!rt || durable__current || rt->in_event || !rt->batch)
+        return DURABLE_EINVAL;
+    rt->batch = 0;
+    if (!rt->batch_err)
+        durable__batch_abort(rt);
+    return DURABLE_OK;
 }
 
 DURABLE_API int durable_status(durable_rt *rt, const char *id, int *status)

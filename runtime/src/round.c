@@ -96,8 +96,10 @@ int durable__begin_tx(durable_rt *rt)
     if (rt->in_tx)
         return DURABLE_OK;
     int rc = rt->store->ops->begin(rt->store);
-    if (rc == DURABLE_OK)
+    if (rc == DURABLE_OK) {
         rt->in_tx = 1;
+        rt->tx_nstored = rt->nstored;
+    }
     return rc;
 }
 
@@ -114,6 +116,7 @@ int durable__end_tx(durable_rt *rt, int rc, int checkpoint)
     if (rc != DURABLE_OK) {
         s->ops->rollback(s);
         durable__forget_events(rt);
+        rt->nstored = rt->tx_nstored; /* the schemas it wrote are not in the file */
         return rc;
     }
     if (checkpoint)
@@ -239,8 +242,8 @@ static int first_run(durable_rt *rt)
 
 DURABLE_API int durable_run(durable_rt *rt)
 {
-    if (!rt || durable__current || rt->in_event)
-        return DURABLE_EINVAL; /* not from inside a durable function or on_event */
+    if (!rt || durable__current || rt->in_event || rt->batch)
+        return DURABLE_EINVAL; /* not from inside a durable function, on_event or a host batch */
     int rc = first_run(rt);
     durable_co *batch = NULL;
     while (rc == DURABLE_OK) {
@@ -273,7 +276,7 @@ DURABLE_API int durable_run(durable_rt *rt)
 
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 {
-    if (!rt || timeout_ms < 0 || durable__current || rt->in_event)
+    if (!rt || timeout_ms < 0 || durable__current || rt->in_event || rt->batch)
         return DURABLE_EINVAL;
     durable__store *s = rt->store;
     if (rt->qhead)
@@ -342,11 +345,48 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
     }
 }
 
-/* Run fn(rt, arg) in a transaction of its own, counted by the crash knob. */
+/* Refusals: a host write returns these before it has written anything, so
+ * a batch that sees one goes on (host.c, durable_batch_begin). */
+static int refusal(int rc)
+{
+    return rc == DURABLE_EINVAL || rc == DURABLE_ENOENT || rc == DURABLE_ENOFUNC || rc == DURABLE_EEXIST ||
+           rc == DURABLE_ESIZE || rc == DURABLE_EFINISHED || rc == DURABLE_ENOTFAILED;
+}
+
+/* Roll back the open host batch: nothing it did stays, in the file or in
+ * memory.  Its events are forgotten and the schemas it wrote unlearnt
+ * (end_tx); a coroutine in memory that it touched (a cancel flag, a pause)
+ * is dropped and claimed again from the file, as after a failed round (I5). */
+void durable__batch_abort(durable_rt *rt)
+{
+    if (rt->in_tx)
+        durable__end_tx(rt, DURABLE_ECANCELLED, 0); /* any error: roll back */
+    if (rt->count)
+        durable__drop_all(rt);
+    rt->claim_dirty = 1;
+}
+
+/* Run fn(rt, arg) in a transaction of its own, counted by the crash knob;
+ * inside a host batch, in the batch's transaction (committed by
+ * durable_batch_commit).  A batch call that fails other than by a refusal
+ * loses the whole batch at once: it is rolled back, and its later calls and
+ * its commit return that error. */
 int durable__in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg)
 {
     if (!rt || durable__current || rt->in_event)
         return DURABLE_EINVAL;
+    if (rt->batch) {
+        if (rt->batch_err)
+            return rt->batch_err;
+        int rc = fn(rt, arg);
+        if (rc >= 0) {
+            rt->batch_writes++;
+        } else if (!refusal(rc)) {
+            durable__batch_abort(rt);
+            rt->batch_err = rc;
+        }
+        return rc;
+    }
     int rc = durable__begin_tx(rt);
     if (rc == DURABLE_OK)
         rc = fn(rt, arg);

@@ -13,7 +13,8 @@
  *   claim.c       claiming rows: adopt one as a coroutine or hold it; unhold
  *   transition.c  what a checkpoint writes for each request, and its state diagram
  *   round.c       durable_run and durable_wait, the round's transaction, events
- *   host.c        durable_open/close/start/status, results, purge, retry policies
+ *   host.c        durable_open/close/start/status, host batches, results, purge,
+ *                 retry policies
  *   control.c     signals, cancellation, pause/resume, durable_retry
  *   step.c        the calls made from inside durable functions and steps
  *   abi.c         the ABI of generated code, and running a step function once
@@ -121,9 +122,14 @@ struct durable_rt {
     int64_t beat_due, reap_due; /* when to renew the lease, look for dead workers */
     int64_t vnow;               /* the virtual clock (opts.virtual_time) */
     int in_tx;                  /* a transactional step opened the round's transaction */
+    size_t tx_nstored;          /* nstored when the open transaction began: restored if it rolls back */
+    int batch;                  /* a host batch is open (durable_batch_begin): in_tx joins its transaction */
+    int batch_err;              /* the batch was lost to this error: its calls return it, its commit too */
+    int batch_writes;           /* calls of the open batch that may have written */
     durable_stats stats;
     const durable_func **stored; /* schemas already written by this rt */
-    struct parked *parked;      /* frames of waiting coroutines, kept in memory (I7) */
+    struct parked **parked;     /* frames of waiting coroutines, kept in memory (I7), by id */
+    size_t nparked_buckets, nparked;
     char why[200];              /* why the last frame did not decode */
     size_t nstored;
     durable__arena result_strings;
@@ -159,6 +165,7 @@ void durable__co_unlink(durable_rt *rt, durable_co *co);
 void durable__enqueue(durable_rt *rt, durable_co *co);
 void durable__co_free(durable_co *co);
 void durable__parked_free(parked *p);
+void durable__parked_free_all(durable_rt *rt);
 void durable__park(durable_rt *rt, durable_co *co, uint64_t seq);
 void durable__drop_all(durable_rt *rt);
 void durable__co_drop(durable_rt *rt, durable_co *co);
@@ -202,6 +209,7 @@ void durable__forget_events(durable_rt *rt);
 int durable__begin_tx(durable_rt *rt);
 int durable__end_tx(durable_rt *rt, int rc, int checkpoint);
 int durable__in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg);
+void durable__batch_abort(durable_rt *rt);
 
 /* ---- abi.c ---- */
 extern _Thread_local durable_co *durable__current;

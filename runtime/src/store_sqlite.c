@@ -74,7 +74,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                     " value_type, value_kind, value_size, checks_error, saves, place, text)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [S_INSERT_WF] = "INSERT INTO durable_workflows(id, function, parent, spawn_idx, status, args,"
-                    " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                    " created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                    " ON CONFLICT(id) DO NOTHING",
     [S_INSERT_FRAME] = "INSERT INTO durable_frames(workflow, fingerprint, state, ready, await_error,"
                        " attempt, seq, await_seq) VALUES (?1, ?2, 0, 0, 0, 0, 0, 0)",
     [S_SET_STATUS] = "UPDATE durable_workflows SET status = ?2, owner = ?3, error_code = ?4, error = ?5,"
@@ -175,7 +176,11 @@ static const char schema_sql[] =
     " owner TEXT, args BLOB, result BLOB, error_code INTEGER NOT NULL DEFAULT 0, error TEXT,"
     " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS durable_workflows_status ON durable_workflows(status);"
-    "CREATE INDEX IF NOT EXISTS durable_workflows_parent ON durable_workflows(parent);"
+    /* Children only: a top-level start then writes no index entry here
+     * (every query of it compares parent, which implies NOT NULL).  Files
+     * made before keep their full index, which works the same. */
+    "CREATE INDEX IF NOT EXISTS durable_workflows_parent ON durable_workflows(parent)"
+    " WHERE parent IS NOT NULL;"
     /* Frames and history are WITHOUT ROWID tables keyed by workflow: a
      * checkpoint then rewrites one frames leaf and appends to one history
      * leaf, two pages per await in the WAL (docs/performance.md). */
@@ -767,6 +772,8 @@ static int sq_insert(durable__store *base, const durable__row *r)
     bind_buf(st, 6, &r->args);
     sqlite3_bind_int64(st, 7, now_ms(s));
     int rc = step_done(st);
+    if (rc == DURABLE_OK && sqlite3_changes(s->db) == 0)
+        return DURABLE_EEXIST; /* the id is taken: nothing written */
     if (rc != DURABLE_OK)
         return rc;
     st = s->st[S_INSERT_FRAME];

@@ -571,6 +571,79 @@ static void sweep_start(enum faultvfs_kind kind)
     printf("%s fault at %d points of durable_start: each returned EIO and left no workflow\n", faultvfs_name(kind), hits);
 }
 
+/* Rows of durable_workflows and schemas of count_to in the file, read with a
+ * connection of its own on the real VFS. */
+static int count_rows(const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    CHECK_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, "unix"), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return n;
+}
+
+/* A host batch under a fault at every point from its first start to its
+ * commit: the batch either commits whole or is lost whole, the error comes
+ * back from durable_batch_commit, and memory keeps nothing of it (the same
+ * batch made again on the same rt writes its function's schema again, which
+ * the lost batch had written first). */
+static void sweep_batch(enum faultvfs_kind kind)
+{
+    enum { NB = 30 };
+    int hits = 0;
+    long n;
+    for (n = first_point(kind); n < SWEEP_LIMIT; n = next_point(kind, n)) {
+        setup();
+        durable_rt *rt = open_rt(5000);
+        char id[16];
+        CHECK_OK(durable_batch_begin(rt));
+        faultvfs_arm(kind, n, 1);
+        for (int i = 0; i < NB; i++) {
+            struct count_to__args a = {2};
+            snprintf(id, sizeof id, "b%02d", i);
+            durable_start(rt, id, count_to_call(&a)); /* a lost batch: the commit says so */
+        }
+        int rc = durable_batch_commit(rt);
+        long fired = faultvfs_clear();
+        if (!fired) {
+            CHECK_OK(rc);
+        } else {
+            hits++;
+            CHECK(rc == DURABLE_EIO || rc == DURABLE_ENOMEM);
+            CHECK_INT(count_rows("SELECT count(*) FROM durable_workflows"), 0);
+            int st = 0;
+            CHECK_RC(durable_status(rt, "b00", &st), DURABLE_ENOENT);
+            CHECK_OK(durable_batch_begin(rt));
+            for (int i = 0; i < NB; i++)
+                start(rt, (snprintf(id, sizeof id, "b%02d", i), id), 2);
+            CHECK_OK(durable_batch_commit(rt));
+        }
+        CHECK_INT(count_rows("SELECT count(*) FROM durable_workflows"), NB);
+        CHECK_INT(count_rows("SELECT count(*) FROM durable_schemas WHERE function = 'count_to'"), 1);
+        counter_bumps = 0;
+        CHECK_RC(durable_run(rt), 0);
+        CHECK_INT(counter_bumps, 2 * NB);
+        for (int i = 0; i < NB; i++) {
+            snprintf(id, sizeof id, "b%02d", i);
+            expect_done(rt, id, 2);
+        }
+        CHECK_OK(durable_close(rt));
+        teardown();
+        if (!fired)
+            break;
+    }
+    CHECK(n < SWEEP_LIMIT && hits > 0);
+    printf("%s fault at %d points of a batch of %d starts: each lost the whole batch, which then committed\n",
+           faultvfs_name(kind), hits, NB);
+}
+
+static void batch_write(void) { sweep_batch(FAULT_WRITE); }
+static void batch_fsync(void) { sweep_batch(FAULT_SYNC); }
+
 static void start_write(void) { sweep_start(FAULT_WRITE); }
 static void start_fsync(void) { sweep_start(FAULT_SYNC); }
 
@@ -844,7 +917,7 @@ static const struct test_case cases[] = {
     {"write_dead_worker", write_dead_worker}, {"purge_read", purge_read}, {"purge_write", purge_write},
     {"read_timers", read_timers}, {"write_timers", write_timers},
     {"lease_after_failed_round", lease_after_failed_round}, {"cancel_read", cancel_read},
-    {"cancel_write", cancel_write},
+    {"cancel_write", cancel_write}, {"batch_write", batch_write}, {"batch_fsync", batch_fsync},
     {NULL, NULL},
 };
 
