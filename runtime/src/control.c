@@ -219,7 +219,7 @@ static int do_pause(durable_rt *rt, void *p)
         rc = rt->store->ops->update(rt->store, &r, DURABLE__W_STATUS);
     }
     durable_co *co = durable__co_find(rt, a->id);
-    if (rc == DURABLE_OK && co && a->paused) {
+    if (rc == DURABLE_OK && co && a->paused && !co->running) { /* a step in flight: its checkpoint parks it */
         if (rt->qhead == co)
             rt->qhead = co->qnext;
         for (durable_co *q = rt->qhead; q; q = q->qnext)
