@@ -10,8 +10,10 @@
  *                 loading a stored row into a coroutine
  *   policy.c      retry policies: parse, print, choose, back off (pure)
  *   workers.c     this worker's identity; this host's dead workers
- *   claim.c       claiming rows: adopt one as a coroutine or hold it; unhold
- *   transition.c  what a checkpoint writes for each request, and its state diagram
+ *   claim.c       claiming rows: adopt one as a coroutine, or hold it; unhold
+ *   transition.c  every change of a workflow's status: what a checkpoint writes
+ *                 for each kind of request, and the claim's and operators'
+ *                 transitions, with the state diagram
  *   round.c       durable_run and durable_wait, the round's transaction, events
  *   host.c        durable_open/close/start/status, results, purge, retry policies
  *   control.c     signals, cancellation, pause/resume, durable_retry
@@ -225,6 +227,11 @@ int durable__ensure_schema(durable_rt *rt, const durable_func *fn);
 int durable__finish_row(durable_rt *rt, durable__row *r, int status, int code, const char *msg);
 int durable__persist(durable_rt *rt, durable_co *co, int *status_out);
 int durable__apply(durable_rt *rt, durable_co *co, int status);
+int durable__hold(durable_rt *rt, durable__row *r, int code, const char *why);
+int durable__release_held(durable_rt *rt, durable__row *r);
+int durable__deliver(durable_rt *rt, durable__row *r);
+int durable__wake_cancelled(durable_rt *rt, durable__row *r, int checks);
+int durable__rerun_failed(durable_rt *rt, durable__row *r);
 
 /* ---- round.c ---- */
 int64_t durable__now_ms(durable_rt *rt);
@@ -261,8 +268,6 @@ static inline int durable__off_thread(void)
     return durable__job_cur && durable__job_cur->pooled;
 }
 
-/* ---- control.c ---- */
-int durable__deliver(durable_rt *rt, durable__row *r);
 
 /* ---- host.c ---- */
 int durable__result_of_row(durable_rt *rt, const durable__row *r, void *out, size_t size);
