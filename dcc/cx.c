@@ -459,6 +459,11 @@ static ir_callee *callee_of(cx *C, CXCursor decl)
         }
     }
     f->decl_at = ~0u;
+    /* where the name is first declared: a thunk at file scope (lower.c)
+     * can call it only if that is at file scope, before the caller */
+    long first = offset_of(C, clang_getCursorLocation(canon));
+    f->first_at = first >= 0 ? (unsigned)first : ~0u;
+    f->first_in_block = clang_getCursorKind(clang_getCursorLexicalParent(canon)) != CXCursor_TranslationUnit;
     cmap_put(&C->callees, canon, f);
     *(ir_callee **)ir_push(&u->callees, &u->ncallees, &u->capcallees, sizeof f) = f;
     return f;
@@ -632,6 +637,8 @@ static ir_node *conv_expr(cx *C, CXCursor c, int ctx)
         strcpy(n->op, "\"");
     else if (k == CXCursor_MemberRefExpr)
         strcpy(n->op, ".");
+    else if (k == CXCursor_CompoundLiteralExpr)
+        strcpy(n->op, "{");
     if (ik == IR_REF) {
         CXCursor d = clang_getCursorReferenced(c);
         n->name = str(C, clang_getCursorSpelling(c));

@@ -71,6 +71,42 @@ static void emit_decls(ir_unit *u, ob *o, ir_callee *c)
     c->declared_out = 1;
 }
 
+/* The argument struct and thunk of step await a of durable function fn
+ * (lower.c decided it goes through them, docs/abi.md): the parameters as
+ * the prototype declares them, then the value; the thunk makes the call,
+ * on the await's line for compiler errors, gdb and backtraces. */
+static void emit_thunk(ob *o, const char *fn, const ir_await *a)
+{
+    const ir_callee *c = a->callee;
+    int has_value = c->ret->kind != IRT_VOID;
+    sb m = {0, 0, 0};
+    for (int i = 0; i < c->nparams; i++)
+        sb_printf(&m, " %sa%d_%s;", c->params[i].type->decl_pre, i, c->params[i].type->decl_post);
+    if (has_value)
+        sb_printf(&m, " %sv_%s;", c->ret->decl_pre, c->ret->decl_post);
+    if (!m.n)
+        sb_puts(&m, " char u_;"); /* C has no empty struct */
+    ob_genf(o, "struct %s__call%d {", fn, a->id);
+    ob_gen(o, m.s);
+    ob_gen(o, " };\n");
+    sb_free(&m);
+    ob_genf(o, "static void %s__run%d(void *p_)\n{\n", fn, a->id);
+    if (has_value || c->nparams)
+        ob_genf(o, "    struct %s__call%d *s_ = p_;\n", fn, a->id);
+    else
+        ob_gen(o, "    (void)p_;\n");
+    ob_sync(o, a->line);
+    sb call = {0, 0, 0};
+    sb_printf(&call, "    %s%s(", has_value ? "s_->v_ = " : "", c->name);
+    for (int i = 0; i < c->nparams; i++)
+        sb_printf(&call, "%ss_->a%d_", i ? ", " : "", i);
+    sb_puts(&call, ");\n");
+    ob_gen(o, call.s);
+    sb_free(&call);
+    ob_genblock(o);
+    ob_gen(o, "}\n");
+}
+
 /* Members arrays already emitted for the current function, by container. */
 typedef struct memo {
     const char *container, *name;
@@ -151,6 +187,9 @@ static int emit_function(ir_unit *u, ob *o, ir_func *f)
     /* string literals of the body, as named arrays (docs/translation.md) */
     for (int i = 0; i < f->nlits; i++)
         ob_genf(o, "static char %s__lit%d[] = %s;\n", n, i + 1, f->lits[i]);
+    for (int k = 0; k < f->nawaits; k++)
+        if (f->awaits[k].thunk)
+            emit_thunk(o, n, &f->awaits[k]);
     /* resume gotos defeat gcc's may-be-uninitialized analysis */
     ob_gen(o, "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC diagnostic push\n"
               "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n#endif\n");

@@ -77,7 +77,8 @@ struct ir_node {
     ir_node **kid; int nkid;
     char op[4];           /* IR_BINARY, IR_UNARY: the operator ("&&", "&");
                              IR_EXPR: "[" subscript, "." or "->" member,
-                             "\"" string literal, "" anything else */
+                             "\"" string literal, "{" compound literal,
+                             "" anything else */
     int var;              /* IR_REF, IR_VAR: index in ir_func.vars, or -1 */
     int await;            /* IR_AWAIT: index in ir_func.awaits */
     struct ir_callee *callee; /* IR_CALL: direct callee, or NULL; IR_REF to a function */
@@ -106,6 +107,9 @@ typedef struct ir_callee {
     int defined;        /* a durable definition in this file */
     int used;           /* needs f__args / f__fn declarations in this file */
     unsigned decl_at;   /* offset before which those declarations go */
+    unsigned first_at;  /* offset of its first declaration in the main file,
+                           ~0u when that is in another file (a header) */
+    int first_in_block; /* that first declaration is inside a function */
     int declared_out;   /* emitted already */
 } ir_callee;
 
@@ -142,6 +146,8 @@ typedef struct ir_await {
     int temp;           /* var index of its value temporary, or -1 */
     const char *resume; /* lower.c: the first label a resume jumps to when
                            it restores hidden locals first, else NULL (awN_) */
+    int thunk;          /* lower.c: a step called through its thunk f__runN
+                           and argument struct f__callN (emit.c writes them) */
 } ir_await;
 
 typedef struct ir_func {

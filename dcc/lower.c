@@ -97,6 +97,7 @@ typedef struct lw {
     int ngen;     /* counter for cK_, qK_, contK_ */
     int errvar;   /* pseudo variable: "reads durable_error()" */
     int errors;
+    int stack_escape; /* an address into the stack may be kept: no thunks */
     shadow *shadows; int nshadows, capshadows;
     dconst *dc; int ndc, capdc; /* of the declaration being copied */
     ilist cvars;  /* variables of HOLE_CONST holes */
@@ -557,6 +558,101 @@ static void next_stmt(ob *o, const char *ind)
     ob_genf(o, "%s    ", ind);
 }
 
+/* ---- step thunks (docs/translation.md, "Step awaits") ------------------ */
+
+static int is_decay_node(const ir_node *n);
+
+/* The object an lvalue names or lies inside: x for x, x.m and x[i] of an
+ * array x; the compound literal for (T){...}.m; NULL through a pointer. */
+static ir_node *root_object(ir_node *e)
+{
+    for (e = ir_strip(e); e;) {
+        if (e->kind == IR_REF || (e->kind == IR_EXPR && e->op[0] == '{'))
+            return e;
+        if (e->kind == IR_EXPR && !strcmp(e->op, ".") && e->nkid == 1) {
+            e = ir_strip(e->kid[0]);
+        } else if (e->kind == IR_EXPR && !strcmp(e->op, "[") && e->nkid == 2) {
+            ir_node *base = ir_strip(e->kid[0]);
+            if (!base->type || !base->type->is_array)
+                return NULL;
+            e = base;
+        } else
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Does an address taken in n (&x, an array used as a pointer) point into
+ * the step function's stack: a local that is not pinned, or a compound
+ * literal?  Nested awaits and sizeof do not count (not evaluated here). */
+static int stack_address(lw *L, ir_node *n)
+{
+    if (!n || n->kind == IR_AWAIT || n->kind == IR_SIZEOF)
+        return 0;
+    ir_node *of = NULL;
+    if (n->kind == IR_UNARY && !strcmp(n->op, "&") && n->nkid == 1)
+        of = root_object(n->kid[0]);
+    else if (is_decay_node(n))
+        of = root_object(n->kid[0]);
+    if (of && of->kind == IR_EXPR)
+        return 1;
+    if (of && of->var >= 0 && !L->f->vars[of->var].pinned)
+        return 1;
+    for (int i = 0; i < n->nkid; i++)
+        if (stack_address(L, n->kid[i]))
+            return 1;
+    return 0;
+}
+
+/* Can a struct member of type t be written at the step function's place? */
+static int thunk_type(const ir_type *t)
+{
+    return t->decl_pre && !t->is_array && !t->is_vla && t->kind != IRT_BAD;
+}
+
+/* Does step await a go through a thunk?  Only when the call can run after
+ * the step function has returned, on another thread: its callee and types
+ * can be named at file scope before the function, and no argument points
+ * into the step function's stack.  Anything else keeps the direct call,
+ * which the runtime always runs inline (docs/translation.md). */
+static int thunk_ok(lw *L, const ir_await *a)
+{
+    const ir_callee *c = a->callee;
+    if (!c->has_proto || c->is_variadic || c->first_in_block || (c->first_at != ~0u && c->first_at >= L->f->b))
+        return 0;
+    if (c->ret->kind != IRT_VOID && (!thunk_type(c->ret) || c->ret->const_member))
+        return 0;
+    if (a->call->nkid - 1 != c->nparams)
+        return 0;
+    for (int i = 0; i < c->nparams; i++)
+        if (!thunk_type(c->params[i].type))
+            return 0;
+    if (L->stack_escape)
+        return 0;
+    for (int i = 1; i < a->call->nkid; i++)
+        if (stack_address(L, a->call->kid[i]))
+            return 0;
+    return 1;
+}
+
+/* Does n (anywhere in the function) take the address of a compound literal? */
+static int literal_address(ir_node *n)
+{
+    if (!n || n->kind == IR_SIZEOF)
+        return 0;
+    ir_node *of = NULL;
+    if (n->kind == IR_UNARY && !strcmp(n->op, "&") && n->nkid == 1)
+        of = root_object(n->kid[0]);
+    else if (is_decay_node(n))
+        of = root_object(n->kid[0]);
+    if (of && of->kind == IR_EXPR)
+        return 1;
+    for (int i = 0; i < n->nkid; i++)
+        if (literal_address(n->kid[i]))
+            return 1;
+    return 0;
+}
+
 /* Emit the statements of await `n`; its value (if wanted) is in tN_. */
 static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
 {
@@ -602,6 +698,26 @@ static void lower_await(lw *L, ir_node *n, sb *txt, ilist *uses, int discard)
     long back = a->line; /* the user's line after the save block */
     switch (a->kind) {
     case AWAIT_STEP:
+        if (thunk_ok(L, a)) {
+            /* the arguments into the struct here, the call in the thunk
+             * (f__runN, emitted before the step function by emit.c) */
+            a->thunk = 1;
+            const char *fn = f->self->name;
+            ob_genf(o, "struct %s__call%d s%d_ = { ", fn, a->id, a->id);
+            for (int i = 0; i < nargs; i++) {
+                ob_genf(o, "%s.a%d_ = ", i ? ", " : "", i);
+                ob_gen(o, args[i].s ? args[i].s : ""); /* any length */
+            }
+            ob_gen(o, nargs ? " };" : "0 };");
+            next_stmt(o, ind);
+            ob_genf(o, "durable__run_step(co_, %s__run%d, &s%d_, sizeof s%d_);", fn, a->id, a->id, a->id);
+            if (vt->kind != IRT_VOID)
+                back = save_block(L, n, ind, ir_printf(L->u, "return durable__step(co_, &s%d_.v_, sizeof s%d_.v_);",
+                                                       a->id, a->id));
+            else
+                back = save_block(L, n, ind, "return durable__step(co_, 0, 0);");
+            break;
+        }
         if (vt->kind != IRT_VOID)
             ob_genf(o, "%s = ", decl_of(L, vt, ir_printf(L->u, "v%d_", a->id)));
         ob_genf(o, "%s(", name);
@@ -1560,6 +1676,7 @@ static void pin_locals(lw *L)
             continue;
         if (var->type->kind == IRT_BAD || var->type->kind == IRT_VOID) {
             var->pinned = 0; /* it stays a C local; a pointer into it fails at run time */
+            L->stack_escape = 1; /* and a step must not run after the function returns */
             continue;
         }
         int same = 0;
@@ -1570,6 +1687,10 @@ static void pin_locals(lw *L)
     }
     if (f->nawaits)
         pin_walk(L, f->body, NULL, NULL);
+    /* a pointer to a compound literal, which lives on the step function's
+     * stack, may be kept in a local and reach a step's arguments */
+    if (literal_address(f->body))
+        L->stack_escape = 1;
 }
 
 /* Decide each await's saved set and refuse what cannot be saved. */

@@ -119,14 +119,18 @@ DURABLE_API const char *durable_errname(int code);
  * it is an outcome. */
 DURABLE_API int durable_error(void);
 
-/* The id of the running workflow (the coroutine's own id for a child).
- * The string belongs to the runtime and lives as long as the coroutine. */
+/* The id of the running workflow (the coroutine's own id for a child), in
+ * its durable function or its step.  The string belongs to the runtime and
+ * lives as long as the coroutine. */
 DURABLE_API const char *durable_self(void);
 
 /* Inside a step: report failure.  The step's return value is discarded and
  * the step is retried under its retry policy; durable_fail_permanent is
  * never retried.  `message` is copied.  Returns DURABLE_OK, or
- * DURABLE_EINVAL outside a step. */
+ * DURABLE_EINVAL outside a step.  These, durable_step_key,
+ * durable_step_attempt, durable_self and durable_sqlite also work in a step
+ * running on a pool thread (step_threads > 1); the runtime's other calls
+ * return DURABLE_EINVAL (or NULL) there. */
 DURABLE_API int durable_fail(int code, const char *message);
 DURABLE_API int durable_fail_permanent(int code, const char *message);
 
@@ -172,7 +176,10 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size);
 /* Inside a step: the runtime's own SQLite connection (a `sqlite3 *`; NULL on
  * other stores), inside the transaction that will record this step.  What
  * the step writes to its own tables commits atomically with the checkpoint,
- * or not at all: a local effect that happens exactly once. */
+ * or not at all: a local effect that happens exactly once.  On a pool thread
+ * (step_threads > 1) the call waits until the thread that runs durable_run
+ * lends it the connection inside that transaction, and that thread waits
+ * for the step to end; later steps of that await then run inline. */
 struct sqlite3;
 DURABLE_API struct sqlite3 *durable_sqlite(void);
 
@@ -283,12 +290,20 @@ typedef struct durable_options {
      * DURABLE_EINVAL) and should return quickly.  NULL: no events. */
     durable_event_fn on_event;
     void *event_ctx;
+    /* 0 or 1 (default): steps run inline, one at a time, on the thread that
+       calls durable_run.  N > 1 (at most 1024): up to N steps run at once on
+       a pool of N threads, their results checkpointed by the next round's
+       group commit; durable function bodies still run only on the thread
+       that calls durable_run.  Steps must then be safe to run concurrently
+       (docs/guide.md, "Concurrent steps").  The environment variable
+       DURABLE_STEP_THREADS overrides it. */
+    int step_threads;
 } durable_options;
 
 static inline void durable_options_init(durable_options *o)
 {
     durable_options d = {sizeof(durable_options), DURABLE_SYNC_FULL, 5000, 0, 0, 0, 30000,
-                         {3, 1.0, 2.0, 60.0, 0.1}, 256, 0, 0};
+                         {3, 1.0, 2.0, 60.0, 0.1}, 256, 0, 0, 0};
     *o = d;
 }
 
@@ -387,7 +402,10 @@ durable_call durable_call_needs_dcc(void);
 #endif
 
 /* Run every ready coroutine to its next await, commit the round's checkpoints
- * in one transaction, and repeat until none is ready.  Never sleeps.  Claims
+ * in one transaction, and repeat until none is ready.  Never sleeps, except,
+ * with step_threads > 1, to wait for the steps in flight on the pool: it
+ * returns only when none is (going on meanwhile with the other workflows,
+ * the lease, and what other processes write).  Claims
  * work under this worker's lease, so several processes may run one file.
  * Returns the number of workflows that are not finished (ready, waiting on a
  * timer, a child or a signal, running in another worker, or paused: a paused

@@ -18,6 +18,8 @@
 
 /* The coroutine whose step function runs on this thread (run_one), else NULL. */
 _Thread_local durable_co *durable__current;
+/* The step running on this thread: inline (a coroutine's ijob) or a pool job. */
+_Thread_local durable__job *durable__job_cur;
 
 /* ------------------------------------------------------------------------
  * Running a coroutine and recording what it asked for
@@ -42,10 +44,17 @@ void durable__run_one(durable_co *co)
     durable__current = co;
     int rc = co->fn->step(co, co->frame);
     durable__current = NULL;
+    durable__job_cur = NULL;
     co->in_step = 0;
+    if (co->job) { /* made by durable__run_step, never submitted */
+        durable__job_free(co->job);
+        co->job = NULL;
+        if (co->req != REQ_FAIL)
+            durable__set_fail(co, DURABLE_ESTATE, "step run without its await being issued");
+    }
     if (co->req == REQ_FAIL)
         return;
-    int ok = (rc == DURABLE__SUSPEND && co->req >= REQ_STEP && co->req <= REQ_SIGNAL) ||
+    int ok = (rc == DURABLE__SUSPEND && ((co->req >= REQ_STEP && co->req <= REQ_SIGNAL) || co->req == REQ_RUNNING)) ||
              (rc == DURABLE__DONE && co->req == REQ_DONE);
     if (!ok) {
         char msg[160];
@@ -114,6 +123,20 @@ DURABLE_API int durable__begin(durable_co *co, int id)
     }
     co->in_step = aw->kind == DURABLE_AWAIT_STEP;
     co->failed = 0;
+    if (co->in_step) { /* the step's context (step.c), until durable__step */
+        durable__job *j = &co->ijob;
+        free(j->fail_msg);
+        char *key = j->step_key;
+        memset(j, 0, sizeof *j);
+        j->step_key = key;
+        j->rt = co->rt;
+        j->co = co;
+        j->id = co->id;
+        j->state = co->state;
+        j->attempt = co->attempt;
+        j->await_seq = co->await_seq;
+        durable__job_cur = j;
+    }
     return 1;
 }
 
@@ -171,19 +194,35 @@ static int issue(durable_co *co, int kind)
     return rc;
 }
 
-DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
+/* The step j of co ended (inline, or on a pool thread and now back on the
+ * scheduler thread, durable__current == co): record its outcome as co's
+ * request, its value value[0..size). */
+int durable__step_finish(durable_co *co, durable__job *j, const void *value, size_t size)
 {
+    co->in_step = 0;
+    durable__job_cur = NULL;
+    if (j->transient) {
+        durable__set_fail(co, j->transient, "transient failure inside a step");
+        co->transient = 1;
+    }
     int rc = issue(co, DURABLE_AWAIT_STEP);
+    if (j->savepoint) { /* a transactional step: keep or undo what it wrote */
+        j->savepoint = 0;
+        int src = co->rt->store->ops->savepoint(co->rt->store, j->failed || rc != DURABLE_OK ? 2 : 1);
+        if (rc == DURABLE_OK && src != DURABLE_OK) {
+            durable__set_fail(co, src, "the step's transaction could not be closed");
+            rc = src;
+        }
+    }
     if (rc != DURABLE_OK)
         return rc;
-    co->in_step = 0;
-    if (co->savepoint) { /* a transactional step: keep or undo what it wrote */
-        co->savepoint = 0;
-        rc = co->rt->store->ops->savepoint(co->rt->store, co->failed ? 2 : 1);
-        if (rc != DURABLE_OK) {
-            durable__set_fail(co, rc, "the step's transaction could not be closed");
-            return rc;
-        }
+    co->failed = j->failed;
+    co->fail_permanent = j->fail_permanent;
+    if (j->failed) {
+        co->fail_code = j->fail_code;
+        free(co->fail_msg);
+        co->fail_msg = j->fail_msg;
+        j->fail_msg = NULL;
     }
     const durable_field *vd = durable__await_value(co->fn, co->state);
     if (size != (vd ? vd->size : 0) || (size && !value)) {
@@ -206,12 +245,83 @@ DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
     return DURABLE__SUSPEND;
 }
 
+/* durable__run_step made a job: check the await and hand the job to the
+ * pool.  The frame is encoded when the step ends, as for an inline step,
+ * so what the step writes through a pointer into the frame is saved. */
+static int submit(durable_co *co, const void *value, size_t size)
+{
+    durable__job *j = co->job;
+    co->job = NULL;
+    co->in_step = 0;
+    durable__job_cur = NULL;
+    const durable_await *aw = durable__await_of(co->fn, co->state);
+    const durable_field *vd = durable__await_value(co->fn, co->state);
+    const unsigned char *src = co->job_src, *v = value;
+    int rc = DURABLE_OK;
+    if (co->req != REQ_NONE || !aw || aw->kind != DURABLE_AWAIT_STEP) {
+        durable__set_fail(co, DURABLE_ESTATE, "step issued outside the await it belongs to");
+        rc = DURABLE_ESTATE;
+    } else if (size != (vd ? vd->size : 0) || (size && (!v || v < src || v + size > src + j->tsize))) {
+        durable__set_fail(co, DURABLE_ESIZE, "step value does not match its descriptor or argument struct");
+        rc = DURABLE_ESIZE;
+    }
+    if (rc != DURABLE_OK) {
+        durable__job_free(j);
+        return rc;
+    }
+    j->outside = co->rt->outside_seen;
+    j->voff = size ? (size_t)(v - src) : 0;
+    j->vsize = size;
+    co->req = REQ_RUNNING;
+    co->running = j;
+    if (durable__pool_submit(co->rt, j) == DURABLE_OK)
+        return DURABLE__SUSPEND;
+    /* no pool thread could be made: run it here, still inside the await */
+    co->running = NULL;
+    co->req = REQ_NONE;
+    j->pooled = 0;
+    durable__job_cur = j;
+    j->run(j->t);
+    rc = durable__step_finish(co, j, j->t + j->voff, size);
+    durable__job_free(j);
+    return rc;
+}
+
+DURABLE_API int durable__step(durable_co *co, const void *value, size_t size)
+{
+    if (co && co == durable__current && co->job)
+        return submit(co, value, size);
+    if (!co || co != durable__current)
+        return DURABLE_EINVAL;
+    return durable__step_finish(co, &co->ijob, value, size);
+}
+
+/* A step whose call dcc put in a thunk: run it here, or make the job that
+ * durable__step hands to the pool. */
 DURABLE_API void durable__run_step(durable_co *co, void (*run)(void *), void *t, size_t size)
 {
-    if (!co || co != durable__current || co->req != REQ_NONE || !co->in_step || !run || (size && !t)) {
+    if (!co || co != durable__current || co->req != REQ_NONE || !co->in_step || co->job || !run || (size && !t)) {
         if (co && co == durable__current && co->req == REQ_NONE)
             durable__set_fail(co, DURABLE_ESTATE, "step run outside its await");
         return;
+    }
+    durable_rt *rt = co->rt;
+    if (rt->opts.step_threads > 1 && !durable__site_inline(rt, co->fn, co->state)) {
+        durable__job *j = durable__calloc(1, sizeof *j);
+        unsigned char *copy = j ? durable__malloc(size ? size : 1) : NULL;
+        if (copy) {
+            memcpy(copy, t, size);
+            *j = co->ijob;
+            j->fail_msg = j->step_key = NULL;
+            j->pooled = 1;
+            j->run = run;
+            j->t = copy;
+            j->tsize = size;
+            co->job = j;
+            co->job_src = t;
+            return;
+        }
+        free(j); /* no memory for a job: run it inline */
     }
     run(t);
 }

@@ -22,26 +22,6 @@
  * Claiming: adopt a row as a coroutine, or hold it
  * ---------------------------------------------------------------------- */
 
-static int hold(durable_rt *rt, durable__row *r, int code, const char *why)
-{
-    r->status = DURABLE_HELD;
-    free(r->owner);
-    r->owner = NULL;
-    r->error_code = code;
-    free(r->error);
-    r->error = durable__strdup(why);
-    int rc = r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
-    if (rc == DURABLE_OK) {
-        durable__note_event(rt, DURABLE_EVENT_HELD, r->id, r->function, NULL, r->parent, r->state);
-        durable_event *e = durable__last_event(rt);
-        if (e) {
-            e->error = code;
-            e->message = durable__event_str(rt, why);
-        }
-    }
-    return rc;
-}
-
 /* Decide whether this program can run row r: a coroutine in *out, or the
  * row held (I6) and *out NULL. */
 static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
@@ -51,7 +31,7 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
     durable_func *fn = durable__registry_find(r->function);
     if (!fn) {
         snprintf(why, sizeof why, "durable function '%s' is not linked into this program", r->function);
-        return hold(rt, r, DURABLE_ENOFUNC, why);
+        return durable__hold(rt, r, DURABLE_ENOFUNC, why);
     }
     if (r->fingerprint != fn->fingerprint) {
         int rc = durable__upgrade(rt->store, r, fn, why, sizeof why);
@@ -60,7 +40,7 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
         if (rc == DURABLE_EINCOMPAT || rc == DURABLE_EPOINTER) {
             char full[400];
             snprintf(full, sizeof full, "frame of '%s' was written by an incompatible build: %s", r->function, why);
-            return hold(rt, r, DURABLE_EINCOMPAT, full);
+            return durable__hold(rt, r, DURABLE_EINCOMPAT, full);
         }
         if (rc != DURABLE_OK)
             return rc;
@@ -69,11 +49,11 @@ static int adopt(durable_rt *rt, durable__row *r, durable_co **out)
     if (rc == DURABLE_EPOINTER) {
         char full[400];
         snprintf(full, sizeof full, "frame of '%.120s': %.200s", r->function, rt->why);
-        return hold(rt, r, rc, full);
+        return durable__hold(rt, r, rc, full);
     }
     if (rc == DURABLE_ECORRUPT || rc == DURABLE_ENEWER) {
         snprintf(why, sizeof why, "stored frame of '%s' does not decode", r->function);
-        return hold(rt, r, rc, why);
+        return durable__hold(rt, r, rc, why);
     }
     return rc;
 }
@@ -94,13 +74,7 @@ int durable__unhold(durable_rt *rt)
         int fits = fn && (r.fingerprint == fn->fingerprint ||
                           durable__upgrade(s, &r, fn, why, sizeof why) == DURABLE_OK);
         if (fits && durable__co_new(rt, fn, &r, &co) == DURABLE_OK) {
-            r.status = r.ready || r.state == 0 ? DURABLE_READY : DURABLE_WAITING;
-            r.error_code = 0;
-            free(r.error);
-            r.error = NULL;
-            free(r.owner);
-            r.owner = NULL;
-            rc = s->ops->update(s, &r, DURABLE__W_STATUS);
+            rc = durable__release_held(rt, &r);
             /* a signal may have been queued for it while it was held */
             if (rc == DURABLE_OK && r.status == DURABLE_WAITING && r.wait_kind == DURABLE__WAIT_SIGNAL) {
                 rc = durable__deliver(rt, &r);
@@ -189,6 +163,8 @@ int durable__claim(durable_rt *rt, int64_t now, durable_co **adopted)
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
     if (rc == DURABLE_OK) {
+        if (rt->external) /* steps in flight since then must read their flags back (pool.c) */
+            rt->outside_seen++;
         rt->external = 0; /* what others wrote before this transaction is seen */
         /* more may be waiting: timers or ready rows beyond this batch */
         rt->claim_dirty = (int)(fired + n) >= batch;

@@ -102,7 +102,9 @@ void durable__co_free(durable_co *co)
     free(co->value);
     free(co->fail_msg);
     free(co->req_name);
-    free(co->step_key);
+    free(co->ijob.fail_msg);
+    free(co->ijob.step_key);
+    durable__job_free(co->job); /* made, never submitted */
     free(co->policy);
     durable__buf_free(&co->payload);
     durable__arena_free(&co->strings);
@@ -196,6 +198,7 @@ static parked *unpark(durable_rt *rt, const char *id)
  * this worker, so the next round claims them again). */
 void durable__drop_all(durable_rt *rt)
 {
+    durable__pool_quiesce(rt); /* no step of theirs runs any more */
     for (size_t i = 0; i < rt->nbuckets; i++)
         for (durable_co *c = rt->table[i], *n; c; c = n) {
             n = c->hnext;

@@ -31,29 +31,6 @@ static int control_get(durable_rt *rt, const char *id, durable__row *r, int fini
     return rc;
 }
 
-/* Hand the oldest queued signal of r's awaited name to r, which waits for it. */
-int durable__deliver(durable_rt *rt, durable__row *r)
-{
-    durable__store *s = rt->store;
-    durable__buf_free(&r->payload);
-    int rc = s->ops->take_signal(s, r->id, r->waiting_on, &r->payload);
-    if (rc == DURABLE_OK)
-        rc = durable__encode_int(1, &r->value);
-    if (rc != DURABLE_OK)
-        return rc;
-    r->ready = 1;
-    r->await_error = 0;
-    r->wait_kind = DURABLE__WAIT_NONE;
-    free(r->waiting_on);
-    r->waiting_on = NULL;
-    r->wake_ms = 0;
-    free(r->owner);
-    r->owner = NULL;
-    r->status = DURABLE_READY;
-    rt->claim_dirty = 1;
-    return s->ops->update(s, r, DURABLE__W_FRAME | DURABLE__W_STATUS | DURABLE__W_TIMER);
-}
-
 struct signal_args {
     const char *id, *name;
     const void *data;
@@ -147,25 +124,7 @@ static int cancel_one(durable_rt *rt, durable__row *r)
             durable__schema_free(&sc);
         }
     }
-    r->cancel = 2;
-    r->ready = 1;
-    r->await_error = DURABLE_ECANCELLED;
-    durable__buf_free(&r->value);
-    durable__buf_free(&r->payload);
-    r->wait_kind = DURABLE__WAIT_NONE;
-    free(r->waiting_on);
-    r->waiting_on = NULL;
-    r->wake_ms = 0;
-    int rc = rt->store->ops->update(rt->store, r, DURABLE__W_FRAME | DURABLE__W_TIMER);
-    if (rc != DURABLE_OK)
-        return rc;
-    if (!checks) /* nothing would look at it: it ends here */
-        return durable__finish_row(rt, r, DURABLE_CANCELLED, DURABLE_ECANCELLED, "cancelled");
-    free(r->owner);
-    r->owner = NULL;
-    r->status = DURABLE_READY;
-    rt->claim_dirty = 1;
-    return rt->store->ops->update(rt->store, r, DURABLE__W_STATUS);
+    return durable__wake_cancelled(rt, r, checks);
 }
 
 static int do_cancel(durable_rt *rt, void *p)
@@ -219,7 +178,7 @@ static int do_pause(durable_rt *rt, void *p)
         rc = rt->store->ops->update(rt->store, &r, DURABLE__W_STATUS);
     }
     durable_co *co = durable__co_find(rt, a->id);
-    if (rc == DURABLE_OK && co && a->paused) {
+    if (rc == DURABLE_OK && co && a->paused && !co->running) { /* a step in flight: its checkpoint parks it */
         if (rt->qhead == co)
             rt->qhead = co->qnext;
         for (durable_co *q = rt->qhead; q; q = q->qnext)
@@ -260,18 +219,7 @@ static int do_retry(durable_rt *rt, void *p)
         durable__row_clear(&r);
         return DURABLE_ENOTFAILED;
     }
-    r.ready = 0; /* the await where it failed is issued again, attempts anew */
-    r.attempt = 0;
-    r.seq++; /* the failure's history line took the next checkpoint number */
-    r.await_error = 0;
-    r.status = DURABLE_READY;
-    r.error_code = 0;
-    free(r.error);
-    r.error = NULL;
-    free(r.owner);
-    r.owner = NULL;
-    rc = rt->store->ops->update(rt->store, &r, DURABLE__W_FRAME | DURABLE__W_STATUS);
-    rt->claim_dirty = 1;
+    rc = durable__rerun_failed(rt, &r);
     durable__row_clear(&r);
     return rc;
 }

@@ -40,8 +40,18 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
         o.size = sizeof o;
     }
     if ((o.synchronous != DURABLE_SYNC_FULL && o.synchronous != DURABLE_SYNC_NORMAL) || o.busy_timeout_ms < 0 ||
-        o.lease_ms <= 0 || o.claim_batch <= 0 || !durable__policy_valid(&o.retry))
+        o.lease_ms <= 0 || o.claim_batch <= 0 || !durable__policy_valid(&o.retry) || o.step_threads < 0 ||
+        o.step_threads > 1024)
         return DURABLE_EINVAL;
+    const char *threads = getenv("DURABLE_STEP_THREADS");
+    if (threads && *threads) {
+        char *end;
+        long n = strtol(threads, &end, 10);
+        if (*end || n < 0 || n > 1024)
+            fprintf(stderr, "durable: ignoring malformed DURABLE_STEP_THREADS=%s (0 to 1024)\n", threads);
+        else
+            o.step_threads = (int)n;
+    }
     int rc = durable__registry_check();
     for (durable_func *f = durable__registry_first(); rc == DURABLE_OK && f; f = f->next)
         if (durable__fields_valid(f->fields, f->nfields, f->frame_size) != DURABLE_OK ||
@@ -97,13 +107,14 @@ DURABLE_API int durable_close(durable_rt *rt)
 {
     if (!rt)
         return DURABLE_OK;
-    if ((durable__current && durable__current->rt == rt) || rt->in_event)
+    if ((durable__current && durable__current->rt == rt) || rt->in_event || durable__off_thread())
         return DURABLE_EINVAL;
     if (rt->batch) { /* an open batch is rolled back, as closing a connection does */
         durable__batch_abort(rt);
         rt->batch = 0;
     }
     durable__drop_all(rt);
+    durable__pool_free(rt);
     /* Leave politely: what we claimed is free for others at once. */
     durable__store *s = rt->store;
     if (s->ops->begin(s) == DURABLE_OK) {
@@ -171,6 +182,8 @@ static int do_start(durable_rt *rt, void *p)
 
 DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !id || !*id)
         return DURABLE_EINVAL;
     if (!call.fn || !durable__registry_has(call.fn))
@@ -208,7 +221,7 @@ DURABLE_API int durable_start(durable_rt *rt, const char *id, durable_call call)
 
 DURABLE_API int durable_batch_begin(durable_rt *rt)
 {
-    if (!rt || durable__current || rt->in_event || rt->batch || rt->in_tx)
+    if (!rt || durable__current || rt->in_event || durable__off_thread() || rt->batch || rt->in_tx)
         return DURABLE_EINVAL; /* not from durable code or on_event; no nesting */
     int rc = durable__begin_tx(rt);
     if (rc != DURABLE_OK)
@@ -221,7 +234,7 @@ DURABLE_API int durable_batch_begin(durable_rt *rt)
 
 DURABLE_API int durable_batch_commit(durable_rt *rt)
 {
-    if (!rt || durable__current || rt->in_event || !rt->batch)
+    if (!rt || durable__current || rt->in_event || durable__off_thread() || !rt->batch)
         return DURABLE_EINVAL;
     rt->batch = 0;
     int rc = rt->batch_err;
@@ -239,7 +252,7 @@ DURABLE_API int durable_batch_commit(durable_rt *rt)
 
 DURABLE_API int durable_batch_rollback(durable_rt *rt)
 {
-    if (!rt || durable__current || rt->in_event || !rt->batch)
+    if (!rt || durable__current || rt->in_event || durable__off_thread() || !rt->batch)
         return DURABLE_EINVAL;
     rt->batch = 0;
     if (!rt->batch_err)
@@ -249,6 +262,8 @@ DURABLE_API int durable_batch_rollback(durable_rt *rt)
 
 DURABLE_API int durable_status(durable_rt *rt, const char *id, int *status)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !id || !status)
         return DURABLE_EINVAL;
     durable__row r;
@@ -298,6 +313,8 @@ int durable__result_of_row(durable_rt *rt, const durable__row *r, void *out, siz
 
 DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, size_t size)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !id || (size && !out))
         return DURABLE_EINVAL;
     durable__row r;
@@ -310,6 +327,8 @@ DURABLE_API int durable_get_result(durable_rt *rt, const char *id, void *out, si
 
 DURABLE_API int durable_get_error(durable_rt *rt, const char *id, const char **message)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !id || !message)
         return DURABLE_EINVAL;
     durable__row r;
@@ -326,6 +345,8 @@ DURABLE_API int durable_get_error(durable_rt *rt, const char *id, const char **m
 
 DURABLE_API int durable_get_stats(durable_rt *rt, durable_stats *out)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !out)
         return DURABLE_EINVAL;
     *out = rt->stats;
@@ -341,11 +362,15 @@ static int do_purge(durable_rt *rt, void *p)
 
 DURABLE_API int durable_purge(durable_rt *rt, int64_t before_ms)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     return durable__in_tx(rt, do_purge, &before_ms);
 }
 
 DURABLE_API int durable_set_retry(durable_rt *rt, const char *function, const durable_retry_policy *p)
 {
+    if (durable__off_thread())
+        return DURABLE_EINVAL; /* not from a step on a pool thread */
     if (!rt || !function || (p && !durable__policy_valid(p)))
         return DURABLE_EINVAL;
     fn_policy **pp = &rt->policies;

@@ -240,43 +240,84 @@ static int first_run(durable_rt *rt)
     return rc;
 }
 
+/* How often a worker looks for what other processes wrote while it waits:
+ * one PRAGMA data_version (a read of the WAL header, no query) each time. */
+#define WAIT_POLL_MS 20
+
+/* Take the coroutines whose step went to the pool out of the batch. */
+static void unbatch_running(durable_co **batch)
+{
+    while (*batch) {
+        if ((*batch)->req == REQ_RUNNING)
+            *batch = (*batch)->qnext;
+        else
+            batch = &(*batch)->qnext;
+    }
+}
+
 DURABLE_API int durable_run(durable_rt *rt)
 {
-    if (!rt || durable__current || rt->in_event || rt->batch)
-        return DURABLE_EINVAL; /* not from inside a durable function, on_event or a host batch */
+    if (!rt || durable__current || rt->in_event || durable__off_thread() || rt->batch)
+        return DURABLE_EINVAL; /* not from inside a durable function, a step, on_event or a host batch */
     int rc = first_run(rt);
     durable_co *batch = NULL;
     while (rc == DURABLE_OK) {
+        /* steps that ended on the pool join this round's checkpoints; one
+         * that asks for the connection gets it inside this round's
+         * transaction, which then commits its writes with its checkpoint */
+        if (rt->pool) {
+            rc = durable__pool_lend(rt);
+            if (rc != DURABLE_OK)
+                break;
+            durable__pool_collect(rt, &batch);
+        }
         if (!batch && !rt->qhead) {
             durable__look_outside(rt);
             int64_t now = durable__now_ms(rt);
-            if (!durable__claim_needed(rt, now) && now < rt->beat_due && now < rt->reap_due)
-                break; /* nothing to write, claim, renew or reap */
+            if (!rt->in_tx && !durable__claim_needed(rt, now) && now < rt->beat_due && now < rt->reap_due) {
+                if (!durable__pool_busy(rt))
+                    break; /* nothing to write, claim, renew or reap */
+                /* steps are running: wait for one, and go on with what
+                 * other processes write and with the lease meanwhile */
+                int64_t until = rt->beat_due < rt->reap_due ? rt->beat_due : rt->reap_due;
+                durable__pool_wait(rt, until - now < WAIT_POLL_MS ? until - now : WAIT_POLL_MS);
+                int changed = 0;
+                rc = rt->store->ops->changed(rt->store, &changed);
+                if (changed)
+                    rt->external = 1;
+                continue;
+            }
         }
         rc = round_commit(rt, batch);
-        if (rc != DURABLE_OK || !rt->qhead)
+        batch = NULL;
+        if (rc != DURABLE_OK)
             break;
+        if (!rt->qhead) {
+            if (!durable__pool_busy(rt))
+                break;
+            continue; /* steps in flight */
+        }
         batch = rt->qhead;
         rt->qhead = rt->qtail = NULL;
         for (durable_co *c = batch; c; c = c->qnext) {
             c->queued = 0;
             durable__run_one(c);
         }
+        unbatch_running(&batch);
     }
-    if (rc != DURABLE_OK)
+    if (rc != DURABLE_OK) {
+        if (durable__pool_busy(rt) || batch)
+            durable__drop_all(rt); /* I5: what memory holds is redone from the file */
         return rc;
+    }
     int n = 0;
     rc = rt->store->ops->count_unfinished(rt->store, &n);
     return rc == DURABLE_OK ? n : rc;
 }
 
-/* How often a waiting worker looks for what other processes wrote: one
- * PRAGMA data_version (a read of the WAL header, no query) each time. */
-#define WAIT_POLL_MS 20
-
 DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
 {
-    if (!rt || timeout_ms < 0 || durable__current || rt->in_event || rt->batch)
+    if (!rt || timeout_ms < 0 || durable__current || rt->in_event || durable__off_thread() || rt->batch)
         return DURABLE_EINVAL;
     durable__store *s = rt->store;
     if (rt->qhead)
@@ -373,7 +414,7 @@ void durable__batch_abort(durable_rt *rt)
  * its commit return that error. */
 int durable__in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg)
 {
-    if (!rt || durable__current || rt->in_event)
+    if (!rt || durable__current || rt->in_event || durable__off_thread())
         return DURABLE_EINVAL;
     if (rt->batch) {
         if (rt->batch_err)

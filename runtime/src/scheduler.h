@@ -10,14 +10,18 @@
  *                 loading a stored row into a coroutine
  *   policy.c      retry policies: parse, print, choose, back off (pure)
  *   workers.c     this worker's identity; this host's dead workers
- *   claim.c       claiming rows: adopt one as a coroutine or hold it; unhold
- *   transition.c  what a checkpoint writes for each request, and its state diagram
+ *   claim.c       claiming rows: adopt one as a coroutine, or hold it; unhold
+ *   transition.c  every change of a workflow's status: what a checkpoint writes
+ *                 for each kind of request, and the claim's and operators'
+ *                 transitions, with the state diagram
  *   round.c       durable_run and durable_wait, the round's transaction, events
  *   host.c        durable_open/close/start/status, host batches, results, purge,
  *                 retry policies
  *   control.c     signals, cancellation, pause/resume, durable_retry
  *   step.c        the calls made from inside durable functions and steps
  *   abi.c         the ABI of generated code, and running a step function once
+ *   pool.c        the step threads (durable_options.step_threads): jobs, their
+ *                 completion, lending the transaction to a durable_sqlite step
  *
  * Invariants (the function that keeps each one is named):
  *   I1. A step function is never re-entered past an await whose checkpoint has
@@ -61,8 +65,35 @@ enum req {
     REQ_SLEEP,  /* arm a timer */
     REQ_SIGNAL, /* wait for a signal (or its timeout) */
     REQ_DONE,   /* the function returned */
-    REQ_FAIL    /* the coroutine ends failed or cancelled (fail_code) */
+    REQ_FAIL,   /* the coroutine ends failed or cancelled (fail_code) */
+    REQ_RUNNING /* its step runs on a pool thread (pool.c); REQ_STEP when it ends */
 };
+
+/* A step being run: what durable_fail, durable_step_key, durable_sqlite ...
+ * act on (step.c), on the thread that runs it.  A step run inline uses its
+ * coroutine's own (co->ijob); one run on a pool thread a job of its own
+ * (pool.c), which the scheduler thread does not touch until it finished. */
+typedef struct durable__job {
+    durable_rt *rt;
+    struct durable_co *co;      /* read by the scheduler thread only */
+    const char *id;             /* the coroutine's id: constant while the step runs */
+    int state, attempt;
+    uint64_t await_seq;
+    int pooled;                 /* runs on a pool thread */
+    int failed, fail_permanent, fail_code;
+    char *fail_msg;
+    char *step_key;
+    int transient;              /* a failure that is not the workflow's: redo the round */
+    int savepoint;              /* durable_sqlite opened the step's savepoint */
+    int db;                     /* durable_sqlite on a pool thread: 1 asked, 2 lent, 3 refused */
+    /* pool jobs only: the call, a copy of its argument struct, where its value is */
+    void (*run)(void *);
+    unsigned char *t;
+    size_t tsize, voff, vsize;
+    int finished;
+    uint64_t outside;           /* rt->outside_seen when it was submitted */
+    struct durable__job *next, *dbnext;
+} durable__job;
 
 struct durable_co {
     durable_rt *rt;
@@ -79,7 +110,12 @@ struct durable_co {
     durable__arena strings;     /* strings of frame and value; renewed each checkpoint */
     durable__arena arg_strings; /* strings of args; live as long as the coroutine */
     int cur_error;              /* what durable_error() returns */
-    int in_step, savepoint;
+    int in_step;                /* its step runs inline now, with ijob */
+    durable__job ijob;
+    durable__job *job;          /* made by durable__run_step, submitted by durable__step */
+    const void *job_src;        /* the argument struct the job copied */
+    durable__job *running;      /* its step on the pool (req == REQ_RUNNING) */
+    int recheck;                /* a claim saw news from outside while its step ran */
     int transient;              /* this run's request is void: redo the round (transient()) */
     char *policy;               /* the current await's own retry policy, as text */
     durable_retry_policy next_policy;
@@ -95,7 +131,6 @@ struct durable_co {
     durable__buf req_value;     /* encoded step value, child args or result */
     durable__buf raw_value;     /* the step's value as it is in memory (I7) */
     durable__buf enc_frame;     /* the frame as it will be committed */
-    char *step_key;
 
     durable_co *hnext, *qnext;  /* hash chain, ready queue */
     int queued;
@@ -118,6 +153,7 @@ struct durable_rt {
     int claim_dirty;            /* something claimable may have appeared */
     int reclaim;                /* memory was dropped: claim our own rows again */
     int external;               /* another connection committed since our last look */
+    uint64_t outside_seen;      /* claims that took in what another connection committed */
     int64_t next_due;           /* earliest timer known, 0 if none */
     int64_t beat_due, reap_due; /* when to renew the lease, look for dead workers */
     int64_t vnow;               /* the virtual clock (opts.virtual_time) */
@@ -143,6 +179,9 @@ struct durable_rt {
     size_t nevents, events_cap;
     durable__arena event_strings;
     int in_event;               /* inside on_event: calls back are refused */
+    struct durable__pool *pool; /* step threads, made at the first pooled step */
+    struct inline_site { const durable_func *fn; int state; } *inline_sites;
+    size_t ninline;             /* awaits whose steps called durable_sqlite: run inline */
 };
 
 /* A coroutine that left memory to wait keeps its frame block here, with its
@@ -198,6 +237,11 @@ int durable__ensure_schema(durable_rt *rt, const durable_func *fn);
 int durable__finish_row(durable_rt *rt, durable__row *r, int status, int code, const char *msg);
 int durable__persist(durable_rt *rt, durable_co *co, int *status_out);
 int durable__apply(durable_rt *rt, durable_co *co, int status);
+int durable__hold(durable_rt *rt, durable__row *r, int code, const char *why);
+int durable__release_held(durable_rt *rt, durable__row *r);
+int durable__deliver(durable_rt *rt, durable__row *r);
+int durable__wake_cancelled(durable_rt *rt, durable__row *r, int checks);
+int durable__rerun_failed(durable_rt *rt, durable__row *r);
 
 /* ---- round.c ---- */
 int64_t durable__now_ms(durable_rt *rt);
@@ -213,11 +257,28 @@ void durable__batch_abort(durable_rt *rt);
 
 /* ---- abi.c ---- */
 extern _Thread_local durable_co *durable__current;
+extern _Thread_local durable__job *durable__job_cur;
+int durable__step_finish(durable_co *co, durable__job *j, const void *value, size_t size);
 void durable__set_fail(durable_co *co, int code, const char *msg);
 void durable__run_one(durable_co *co);
 
-/* ---- control.c ---- */
-int durable__deliver(durable_rt *rt, durable__row *r);
+/* ---- pool.c ---- */
+int durable__pool_submit(durable_rt *rt, durable__job *j);
+void durable__job_free(durable__job *j);
+int durable__pool_busy(durable_rt *rt);
+void durable__pool_wait(durable_rt *rt, int64_t ms);
+int durable__pool_collect(durable_rt *rt, durable_co **batch);
+int durable__pool_lend(durable_rt *rt);
+void durable__pool_quiesce(durable_rt *rt);
+void durable__pool_free(durable_rt *rt);
+int durable__site_inline(const durable_rt *rt, const durable_func *fn, int state);
+void *durable__pool_ask_db(durable__job *j);
+/* 1 on a step thread of the pool: the runtime's host calls are refused there. */
+static inline int durable__off_thread(void)
+{
+    return durable__job_cur && durable__job_cur->pooled;
+}
+
 
 /* ---- host.c ---- */
 int durable__result_of_row(durable_rt *rt, const durable__row *r, void *out, size_t size);

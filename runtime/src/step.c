@@ -6,8 +6,10 @@
  * plain-C bodies of the awaitables (durable_sleep ... return DURABLE_EAWAIT:
  * dcc translates every awaited call into the ABI of abi.c).
  *
- * They act on the coroutine running on this thread (durable__current, set by
- * run_one in abi.c); outside one they refuse or return nothing.  A failure
+ * A durable function's calls act on the coroutine running on this thread
+ * (durable__current, set by run_one in abi.c); a step's calls on the step
+ * running on this thread (durable__job_cur: inline, or on a pool thread);
+ * outside one they refuse or return nothing.  A failure
  * that is not the workflow's (memory, the store) is transient: the round is
  * redone from the file.
  */
@@ -37,19 +39,28 @@ DURABLE_API int durable_error(void)
 
 DURABLE_API const char *durable_self(void)
 {
-    return durable__current ? durable__current->id : NULL;
+    if (durable__current)
+        return durable__current->id;
+    return durable__job_cur ? durable__job_cur->id : NULL;
+}
+
+/* The step running on this thread (inline or on a pool thread), or NULL. */
+static durable__job *step_here(void)
+{
+    return durable__job_cur;
 }
 
 static int record_fail(int code, const char *message, int permanent)
 {
-    durable_co *co = durable__current;
-    if (!co || !co->in_step)
+    durable__job *j = step_here();
+    if (!j)
         return DURABLE_EINVAL;
-    co->failed = 1;
-    co->fail_permanent = permanent;
-    co->fail_code = code;
-    free(co->fail_msg);
-    co->fail_msg = message ? durable__strdup(message) : NULL;
+    char *m = message ? durable__strdup(message) : NULL;
+    j->failed = 1;
+    j->fail_permanent = permanent;
+    j->fail_code = code;
+    free(j->fail_msg);
+    j->fail_msg = m;
     return DURABLE_OK;
 }
 
@@ -65,24 +76,24 @@ DURABLE_API int durable_fail_permanent(int code, const char *message)
 
 DURABLE_API const char *durable_step_key(void)
 {
-    durable_co *co = durable__current;
-    if (!co || !co->in_step)
+    durable__job *j = step_here();
+    if (!j)
         return NULL;
-    size_t n = strlen(co->id) + 48;
-    char *k = durable__realloc(co->step_key, n);
+    size_t n = strlen(j->id) + 48;
+    char *k = durable__realloc(j->step_key, n);
     if (!k) {
-        transient(co, DURABLE_ENOMEM);
+        j->transient = DURABLE_ENOMEM; /* the round is redone (durable__step_finish) */
         return NULL;
     }
-    snprintf(k, n, "%s/%d.%llu", co->id, co->state, (unsigned long long)co->await_seq);
-    co->step_key = k;
+    snprintf(k, n, "%s/%d.%llu", j->id, j->state, (unsigned long long)j->await_seq);
+    j->step_key = k;
     return k;
 }
 
 DURABLE_API int durable_step_attempt(void)
 {
-    durable_co *co = durable__current;
-    return co && co->in_step ? co->attempt + 1 : 0;
+    durable__job *j = step_here();
+    return j ? j->attempt + 1 : 0;
 }
 
 DURABLE_API int durable_next_retry(const durable_retry_policy *p)
@@ -118,17 +129,23 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
     return rc;
 }
 
+/* Inline, the step's savepoint opens in the round's transaction.  On a pool
+ * thread the step asks the scheduler thread, which opens the round's
+ * transaction, lends it the connection and waits until the step ends: its
+ * writes commit with its checkpoint either way (pool.c). */
 DURABLE_API struct sqlite3 *durable_sqlite(void)
 {
-    durable_co *co = durable__current;
-    if (!co || !co->in_step)
+    durable__job *j = step_here();
+    if (!j || !durable__store_sqlite_handle(j->rt->store))
         return NULL;
-    void *db = durable__store_sqlite_handle(co->rt->store);
-    if (!db || durable__begin_tx(co->rt) != DURABLE_OK)
+    if (j->pooled)
+        return durable__pool_ask_db(j);
+    void *db = durable__store_sqlite_handle(j->rt->store);
+    if (durable__begin_tx(j->rt) != DURABLE_OK)
         return NULL;
-    if (!co->savepoint && co->rt->store->ops->savepoint(co->rt->store, 0) != DURABLE_OK)
+    if (!j->savepoint && j->rt->store->ops->savepoint(j->rt->store, 0) != DURABLE_OK)
         return NULL;
-    co->savepoint = 1;
+    j->savepoint = 1;
     return db;
 }
 

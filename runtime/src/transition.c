@@ -6,30 +6,36 @@
  * committed outcome into memory after the commit; child_finished wakes a
  * parent waiting for a child that ended, in the same transaction.
  *
- * The statuses a checkpoint leaves are set here; the diagram below names
- * the function of every transition (claim and adopt/unhold are in
- * claim.c, deliver, cancellation, durable_retry and durable_pause in
- * control.c; fire_timers is the store's).  Keeps I2 (the value a coroutine
+ * Every change of a workflow's status is made here (a new workflow starts
+ * READY in host.c and a parent's call/spawn here; fire_timers, the store's,
+ * makes due timers READY inside the claim): the checkpoint's, one function
+ * per kind of request (on_step ... on_fail), and at the end of this file
+ * those made outside a checkpoint, which claim.c (hold, release_held) and
+ * control.c (deliver, wake_cancelled, rerun_failed) call.  The diagram
+ * below names the function of every transition.  Keeps I2 (the value a coroutine
  * resumes with is the one written), I3 (a child is inserted with its parent's
  * checkpoint; its end wakes the parent) and I7 (apply keeps the frame block).
  *
- * Lifecycle of a workflow (status column; who makes each transition):
+ * Lifecycle of a workflow (status column; the function of each transition):
  *
- *     durable_start, a parent's call/spawn
+ *     durable_start, a parent's call/spawn (on_call, on_spawn)
  *             |
- *             v          [round: claim]           [persist: return]
+ *             v          [round: claim]            [on_return]
  *   +-----> READY ---------> running in a worker ----------------> DONE
- *   |         ^                 |        |   [persist: unchecked failure] -> FAILED
- *   |         |                 |        +---[persist: cancelled]---------> CANCELLED
- *   |         |  [persist: step done, signal already queued, spawn]
+ *   |         ^                 |        |   [on_fail: unchecked failure] -> FAILED
+ *   |         |                 |        +---[on_fail: cancelled]---------> CANCELLED
+ *   |         |  [on_step: done or gave up; on_signal: already queued; on_spawn;
+ *   |         |   on_join: children allow it]
  *   |         +-----------------+
- *   |                           | [persist: timer, retry backoff, child, signal, all/any]
+ *   |                           | [on_sleep; on_step: retry backoff; on_call;
+ *   |                           |  on_signal; on_join]
  *   |                           v
- *   +-[claim: fire_timers; child_finished, deliver, cancel]- WAITING
+ *   +-[fire_timers (store); child_finished; deliver; wake_cancelled]- WAITING
  *
- *   claimed READY --[adopt: unknown function, incompatible or undecodable frame]--> HELD
- *   HELD --[unhold, at a worker's first run: the function is back]--> READY/WAITING
- *   FAILED --[durable_retry]--> READY        any unfinished --[durable_pause]--> paused flag
+ *   claimed READY --[hold: unknown function, incompatible or undecodable frame]--> HELD
+ *   HELD --[release_held, at a worker's first run: the function is back]--> READY/WAITING
+ *   FAILED --[rerun_failed: durable_retry]--> READY
+ *   any unfinished --[durable_pause]--> paused flag (not a status)
  */
 #include "scheduler.h"
 
@@ -226,137 +232,203 @@ static void note_outcome(durable_rt *rt, durable_co *co, int status)
     }
 }
 
-/* Write what this coroutine's request means, inside the round's transaction.
- * Sets co->status-to-be in *status_out. */
+/* A checkpoint being built: the row as it will be written, what of it to
+ * write (DURABLE__W_*), its history entry, and what those point at. */
+typedef struct ckpt {
+    durable__row r;
+    durable__event ev;
+    int what;
+    char *cid;             /* a child's id */
+    durable__buf scratch;  /* an int value a runtime awaitable yields */
+    durable__spawns sp;
+} ckpt;
+
+/* One function per kind of request: each sets the row's status, wait and
+ * value for what co asked for, and the history entry. */
+
+/* A step ended: its value, or a retry after a durable backoff, or the
+ * failure the await returns when the retries are exhausted. */
+static int on_step(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    switch (step_outcome(co)) {
+    case STEP_OK:
+        k->r.ready = 1;
+        k->r.value = co->req_value;
+        k->ev.what = "step";
+        break;
+    case STEP_RETRY: {
+        durable_retry_policy p = durable__policy_of(co);
+        k->r.attempt = co->attempt + 1;
+        k->r.status = DURABLE_WAITING;
+        k->r.wait_kind = DURABLE__WAIT_RETRY;
+        co->req_wake = durable__now_ms(rt) + durable__backoff_ms(rt, &p, k->r.attempt);
+        k->r.wake_ms = co->req_wake;
+        k->ev.what = "retry";
+        k->ev.error_code = co->fail_code;
+        k->ev.detail = co->fail_msg;
+        break;
+    }
+    default:
+        k->r.ready = 1;
+        k->r.await_error = co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
+        co->req_value.n = 0; /* its value: zeroes */
+        k->ev.what = "step-failed";
+        k->ev.error_code = co->fail_code;
+        k->ev.detail = co->fail_msg;
+    }
+    return DURABLE_OK;
+}
+
+/* A child is called: inserted now (I3); the parent waits for its end. */
+static int on_call(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    int rc = insert_child(rt, co, -1, &k->cid);
+    k->r.status = DURABLE_WAITING;
+    k->r.wait_kind = DURABLE__WAIT_CHILD;
+    k->r.waiting_on = k->cid;
+    k->ev.what = "call";
+    k->ev.detail = k->cid;
+    return rc;
+}
+
+/* A child is spawned: inserted now; the parent goes on with its handle. */
+static int on_spawn(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    durable__store *s = rt->store;
+    int rc = s->ops->spawns(s, co->id, &k->sp);
+    if (rc == DURABLE_OK)
+        rc = insert_child(rt, co, k->sp.total, &k->cid);
+    if (rc == DURABLE_OK)
+        rc = durable__encode_int(k->sp.total, &k->scratch);
+    k->r.ready = 1;
+    k->r.value = k->scratch;
+    k->ev.what = "spawn";
+    k->ev.detail = k->cid;
+    return rc;
+}
+
+/* durable_all / durable_any: go on if the spawned children allow it (all
+ * ended; one more ended, which is then collected), else wait. */
+static int on_join(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    durable__store *s = rt->store;
+    int all = co->req == REQ_ALL;
+    int rc = s->ops->spawns(s, co->id, &k->sp);
+    k->ev.what = all ? "all" : "any";
+    if (rc != DURABLE_OK)
+        return rc;
+    if (all ? k->sp.unfinished == 0 : k->sp.finished_uncollected >= 0 || k->sp.unfinished == 0) {
+        int v = all ? k->sp.failed : k->sp.finished_uncollected;
+        if (!all && k->sp.finished_uncollected >= 0) {
+            durable__row c = {0};
+            c.id = k->sp.finished_id;
+            c.spawn_idx = v;
+            c.collected = 1;
+            rc = s->ops->update(s, &c, DURABLE__W_COLLECTED);
+        }
+        if (rc == DURABLE_OK)
+            rc = durable__encode_int(v, &k->scratch);
+        k->r.ready = 1;
+        k->r.value = k->scratch;
+    } else {
+        k->r.status = DURABLE_WAITING;
+        k->r.wait_kind = all ? DURABLE__WAIT_ALL : DURABLE__WAIT_ANY;
+    }
+    return rc;
+}
+
+/* A durable timer: wait until it is due. */
+static int on_sleep(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    (void)rt;
+    k->r.status = DURABLE_WAITING;
+    k->r.wait_kind = DURABLE__WAIT_TIMER;
+    k->r.wake_ms = co->req_wake;
+    k->ev.what = "sleep";
+    return DURABLE_OK;
+}
+
+/* A signal wait: one already queued is taken now, else wait (with its
+ * timeout, if any). */
+static int on_signal(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    durable__store *s = rt->store;
+    k->ev.what = "signal";
+    k->ev.detail = co->req_name;
+    int rc = s->ops->take_signal(s, co->id, co->req_name, &k->r.payload);
+    if (rc == DURABLE_OK) { /* sent before we waited: queued for us */
+        k->r.ready = 1;
+        rc = durable__encode_int(1, &k->scratch);
+        k->r.value = k->scratch;
+    } else if (rc == DURABLE_ENOENT) {
+        rc = DURABLE_OK;
+        k->r.status = DURABLE_WAITING;
+        k->r.wait_kind = DURABLE__WAIT_SIGNAL;
+        k->r.waiting_on = co->req_name;
+        k->r.wake_ms = co->req_wake; /* 0: no timeout */
+    }
+    return rc;
+}
+
+/* The function returned. */
+static int on_return(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    (void)rt;
+    k->what = DURABLE__W_RESULT;
+    /* A function that returns has handled whatever happened, a delivered
+     * cancellation included: it is done, with its value. */
+    k->r.status = DURABLE_DONE;
+    k->r.result = co->req_value;
+    k->ev.what = "return";
+    return DURABLE_OK;
+}
+
+/* The workflow ends failed or cancelled; the frame of its last good
+ * checkpoint stays (durable_retry runs it again from there). */
+static int on_fail(durable_rt *rt, durable_co *co, ckpt *k)
+{
+    (void)rt;
+    k->what = 0;
+    k->r.status = co->fail_code == DURABLE_ECANCELLED ? DURABLE_CANCELLED : DURABLE_FAILED;
+    k->r.error_code = co->fail_code;
+    k->r.error = co->fail_msg;
+    k->ev.what = k->r.status == DURABLE_CANCELLED ? "cancelled" : "fail";
+    k->ev.error_code = co->fail_code;
+    k->ev.detail = co->fail_msg;
+    return DURABLE_OK;
+}
+
+static int (*const on_request[])(durable_rt *, durable_co *, ckpt *) = {
+    [REQ_STEP] = on_step,     [REQ_CALL] = on_call,   [REQ_SPAWN] = on_spawn,
+    [REQ_ALL] = on_join,      [REQ_ANY] = on_join,    [REQ_SLEEP] = on_sleep,
+    [REQ_SIGNAL] = on_signal, [REQ_DONE] = on_return, [REQ_FAIL] = on_fail,
+};
+
+/* Write what this coroutine's request means, inside the round's transaction
+ * (the function of its kind above), then what every checkpoint writes: the
+ * flags an operator may have changed, the status, the parent's wake-up, the
+ * history.  Sets co's status-to-be in *status_out. */
 int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
 {
     durable__store *s = rt->store;
-    durable__row r;
-    durable__event ev = {co->id, co->seq + 1, co->state, "", co->attempt + 1, 0, NULL, co->fn->fingerprint};
-    int what = DURABLE__W_FRAME, rc = DURABLE_OK;
-    char *cid = NULL;
-    durable__buf scratch = {0};
-    durable__spawns sp = {0};
-    row_of(rt, co, &r);
-    switch (co->req) {
-    case REQ_STEP:
-        switch (step_outcome(co)) {
-        case STEP_OK:
-            r.ready = 1;
-            r.value = co->req_value;
-            ev.what = "step";
-            break;
-        case STEP_RETRY: {
-            durable_retry_policy p = durable__policy_of(co);
-            r.attempt = co->attempt + 1;
-            r.status = DURABLE_WAITING;
-            r.wait_kind = DURABLE__WAIT_RETRY;
-            co->req_wake = durable__now_ms(rt) + durable__backoff_ms(rt, &p, r.attempt);
-            r.wake_ms = co->req_wake;
-            ev.what = "retry";
-            ev.error_code = co->fail_code;
-            ev.detail = co->fail_msg;
-            break;
-        }
-        default:
-            r.ready = 1;
-            r.await_error = co->fail_permanent ? DURABLE_EPERMANENT : DURABLE_ESTEP;
-            co->req_value.n = 0; /* its value: zeroes */
-            ev.what = "step-failed";
-            ev.error_code = co->fail_code;
-            ev.detail = co->fail_msg;
-        }
-        break;
-    case REQ_CALL:
-        rc = insert_child(rt, co, -1, &cid);
-        r.status = DURABLE_WAITING;
-        r.wait_kind = DURABLE__WAIT_CHILD;
-        r.waiting_on = cid;
-        ev.what = "call";
-        ev.detail = cid;
-        break;
-    case REQ_SPAWN:
-        rc = s->ops->spawns(s, co->id, &sp);
-        if (rc == DURABLE_OK)
-            rc = insert_child(rt, co, sp.total, &cid);
-        if (rc == DURABLE_OK)
-            rc = durable__encode_int(sp.total, &scratch);
-        r.ready = 1;
-        r.value = scratch;
-        ev.what = "spawn";
-        ev.detail = cid;
-        break;
-    case REQ_ALL:
-    case REQ_ANY:
-        rc = s->ops->spawns(s, co->id, &sp);
-        ev.what = co->req == REQ_ALL ? "all" : "any";
-        if (rc != DURABLE_OK)
-            break;
-        if (co->req == REQ_ALL ? sp.unfinished == 0 : sp.finished_uncollected >= 0 || sp.unfinished == 0) {
-            int v = co->req == REQ_ALL ? sp.failed : sp.finished_uncollected;
-            if (co->req == REQ_ANY && sp.finished_uncollected >= 0) {
-                durable__row c = {0};
-                c.id = sp.finished_id;
-                c.spawn_idx = v;
-                c.collected = 1;
-                rc = s->ops->update(s, &c, DURABLE__W_COLLECTED);
-            }
-            if (rc == DURABLE_OK)
-                rc = durable__encode_int(v, &scratch);
-            r.ready = 1;
-            r.value = scratch;
-        } else {
-            r.status = DURABLE_WAITING;
-            r.wait_kind = co->req == REQ_ALL ? DURABLE__WAIT_ALL : DURABLE__WAIT_ANY;
-        }
-        break;
-    case REQ_SLEEP:
-        r.status = DURABLE_WAITING;
-        r.wait_kind = DURABLE__WAIT_TIMER;
-        r.wake_ms = co->req_wake;
-        ev.what = "sleep";
-        break;
-    case REQ_SIGNAL:
-        ev.what = "signal";
-        ev.detail = co->req_name;
-        rc = s->ops->take_signal(s, co->id, co->req_name, &r.payload);
-        if (rc == DURABLE_OK) { /* sent before we waited: queued for us */
-            r.ready = 1;
-            rc = durable__encode_int(1, &scratch);
-            r.value = scratch;
-        } else if (rc == DURABLE_ENOENT) {
-            rc = DURABLE_OK;
-            r.status = DURABLE_WAITING;
-            r.wait_kind = DURABLE__WAIT_SIGNAL;
-            r.waiting_on = co->req_name;
-            r.wake_ms = co->req_wake; /* 0: no timeout */
-        }
-        break;
-    case REQ_DONE:
-        what = DURABLE__W_RESULT;
-        /* A function that returns has handled whatever happened, a delivered
-         * cancellation included: it is done, with its value. */
-        r.status = DURABLE_DONE;
-        r.result = co->req_value;
-        ev.what = "return";
-        break;
-    default: /* REQ_FAIL: the frame of the last good checkpoint stays */
-        what = 0;
-        r.status = co->fail_code == DURABLE_ECANCELLED ? DURABLE_CANCELLED : DURABLE_FAILED;
-        r.error_code = co->fail_code;
-        r.error = co->fail_msg;
-        ev.what = r.status == DURABLE_CANCELLED ? "cancelled" : "fail";
-        ev.error_code = co->fail_code;
-        ev.detail = co->fail_msg;
-        break;
-    }
+    ckpt k = {.what = DURABLE__W_FRAME};
+    k.ev = (durable__event){co->id, co->seq + 1, co->state, "", co->attempt + 1, 0, NULL, co->fn->fingerprint};
+    row_of(rt, co, &k.r);
+    int req = co->req > REQ_NONE && co->req <= REQ_FAIL ? co->req : REQ_FAIL;
+    if (req != co->req) /* REQ_NONE or REQ_RUNNING: never persisted; say so rather than guess */
+        durable__set_fail(co, DURABLE_ESTATE, "checkpoint of a coroutine without a request");
+    int rc = on_request[req](rt, co, &k);
+    durable__row r = k.r;
+    durable__event ev = k.ev;
+    int what = k.what;
     if (r.wake_ms > 0)
         what |= DURABLE__W_TIMER;
     if (what & DURABLE__W_RESULT)
         r.owner = NULL;
     /* Another process (an operator's CLI) may have cancelled or paused it
      * since we claimed it: only then read the flags back. */
-    if (rc == DURABLE_OK && rt->external) {
+    if (rc == DURABLE_OK && (rt->external || co->recheck)) {
+        co->recheck = 0;
         int cancel = 0, paused = 0;
         rc = s->ops->flags(s, co->id, &cancel, &paused);
         if (cancel > r.cancel)
@@ -402,9 +474,9 @@ int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
     }
     if (co->req == REQ_SIGNAL)
         durable__buf_free(&r.payload);
-    durable__buf_free(&scratch);
-    free(sp.finished_id);
-    free(cid);
+    durable__buf_free(&k.scratch);
+    free(k.sp.finished_id);
+    free(k.cid);
     return rc;
 }
 
@@ -444,4 +516,108 @@ int durable__apply(durable_rt *rt, durable_co *co, int status)
     if (rc == DURABLE_OK)
         durable__enqueue(rt, co);
     return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Transitions made outside a checkpoint, by the claim (claim.c) and by
+ * operators (control.c): the row r is read in the caller's transaction.
+ * ---------------------------------------------------------------------- */
+
+/* claimed READY -> HELD: this program cannot run it (I6). */
+int durable__hold(durable_rt *rt, durable__row *r, int code, const char *why)
+{
+    r->status = DURABLE_HELD;
+    free(r->owner);
+    r->owner = NULL;
+    r->error_code = code;
+    free(r->error);
+    r->error = durable__strdup(why);
+    int rc = r->error ? rt->store->ops->update(rt->store, r, DURABLE__W_STATUS) : DURABLE_ENOMEM;
+    if (rc == DURABLE_OK) {
+        durable__note_event(rt, DURABLE_EVENT_HELD, r->id, r->function, NULL, r->parent, r->state);
+        durable_event *e = durable__last_event(rt);
+        if (e) {
+            e->error = code;
+            e->message = durable__event_str(rt, why);
+        }
+    }
+    return rc;
+}
+
+/* HELD -> READY or WAITING: the function is back (unhold, claim.c). */
+int durable__release_held(durable_rt *rt, durable__row *r)
+{
+    r->status = r->ready || r->state == 0 ? DURABLE_READY : DURABLE_WAITING;
+    r->error_code = 0;
+    free(r->error);
+    r->error = NULL;
+    free(r->owner);
+    r->owner = NULL;
+    return rt->store->ops->update(rt->store, r, DURABLE__W_STATUS);
+}
+
+/* Hand the oldest queued signal of r's awaited name to r, which waits for it. */
+int durable__deliver(durable_rt *rt, durable__row *r)
+{
+    durable__store *s = rt->store;
+    durable__buf_free(&r->payload);
+    int rc = s->ops->take_signal(s, r->id, r->waiting_on, &r->payload);
+    if (rc == DURABLE_OK)
+        rc = durable__encode_int(1, &r->value);
+    if (rc != DURABLE_OK)
+        return rc;
+    r->ready = 1;
+    r->await_error = 0;
+    r->wait_kind = DURABLE__WAIT_NONE;
+    free(r->waiting_on);
+    r->waiting_on = NULL;
+    r->wake_ms = 0;
+    free(r->owner);
+    r->owner = NULL;
+    r->status = DURABLE_READY;
+    rt->claim_dirty = 1;
+    return s->ops->update(s, r, DURABLE__W_FRAME | DURABLE__W_STATUS | DURABLE__W_TIMER);
+}
+
+/* WAITING -> READY with ECANCELLED as its await's outcome, or -> CANCELLED
+ * at once when the code at that await does not look at it (`checks`). */
+int durable__wake_cancelled(durable_rt *rt, durable__row *r, int checks)
+{
+    r->cancel = 2;
+    r->ready = 1;
+    r->await_error = DURABLE_ECANCELLED;
+    durable__buf_free(&r->value);
+    durable__buf_free(&r->payload);
+    r->wait_kind = DURABLE__WAIT_NONE;
+    free(r->waiting_on);
+    r->waiting_on = NULL;
+    r->wake_ms = 0;
+    int rc = rt->store->ops->update(rt->store, r, DURABLE__W_FRAME | DURABLE__W_TIMER);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (!checks) /* nothing would look at it: it ends here */
+        return durable__finish_row(rt, r, DURABLE_CANCELLED, DURABLE_ECANCELLED, "cancelled");
+    free(r->owner);
+    r->owner = NULL;
+    r->status = DURABLE_READY;
+    rt->claim_dirty = 1;
+    return rt->store->ops->update(rt->store, r, DURABLE__W_STATUS);
+}
+
+/* FAILED -> READY (durable_retry): the await where it failed is issued
+ * again, its attempts counted anew. */
+int durable__rerun_failed(durable_rt *rt, durable__row *r)
+{
+    r->ready = 0;
+    r->attempt = 0;
+    r->seq++; /* the failure's history line took the next checkpoint number */
+    r->await_error = 0;
+    r->status = DURABLE_READY;
+    r->error_code = 0;
+    free(r->error);
+    r->error = NULL;
+    free(r->owner);
+    r->owner = NULL;
+    rt->claim_dirty = 1;
+    return rt->store->ops->update(rt->store, r, DURABLE__W_FRAME | DURABLE__W_STATUS);
 }

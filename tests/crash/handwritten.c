@@ -155,6 +155,15 @@ extern durable_func checkout__fn;
 struct checkout__args { int order; int cents; };
 struct checkout__frame { int order; int cents; int receipt; int day; };
 
+/* await 2 goes through a thunk and its argument struct (the other steps keep
+ * the direct call, which dcc emits where a thunk cannot be used) */
+struct checkout__call2 { int a0_; int a1_; int v_; };
+static void checkout__run2(void *p_)
+{
+    struct checkout__call2 *s_ = p_;
+    s_->v_ = charge_card(s_->a0_, s_->a1_);
+}
+
 static int checkout__step(durable_co *co_, void *frame_)
 {
     struct checkout__frame *f_ = frame_;
@@ -188,9 +197,10 @@ aw1_:   order = f_->order; cents = f_->cents;
 aw2_:   order = f_->order; cents = f_->cents;
     }
     if (durable__begin(co_, 2)) {
-        int v2_ = charge_card(order, cents);
+        struct checkout__call2 s2_ = { .a0_ = order, .a1_ = cents };
+        durable__run_step(co_, checkout__run2, &s2_, sizeof s2_);
         f_->order = order; f_->cents = cents;
-        return durable__step(co_, &v2_, sizeof v2_);
+        return durable__step(co_, &s2_.v_, sizeof s2_.v_);
     }
     if (durable__take(co_, &receipt, sizeof receipt))
         return DURABLE__STOP;
