@@ -269,6 +269,7 @@ static int submit(durable_co *co, const void *value, size_t size)
         durable__job_free(j);
         return rc;
     }
+    j->outside = co->rt->outside_seen;
     j->voff = size ? (size_t)(v - src) : 0;
     j->vsize = size;
     co->req = REQ_RUNNING;

@@ -163,6 +163,8 @@ int durable__claim(durable_rt *rt, int64_t now, durable_co **adopted)
     if (rc == DURABLE_OK)
         rc = s->ops->next_due(s, &rt->next_due);
     if (rc == DURABLE_OK) {
+        if (rt->external) /* steps in flight since then must read their flags back (pool.c) */
+            rt->outside_seen++;
         rt->external = 0; /* what others wrote before this transaction is seen */
         /* more may be waiting: timers or ready rows beyond this batch */
         rt->claim_dirty = (int)(fired + n) >= batch;

@@ -199,6 +199,11 @@ int durable__pool_collect(durable_rt *rt, durable_co **batch)
         durable_co *co = j->co;
         co->running = NULL;
         co->req = REQ_NONE;
+        /* an operator's cancel or pause committed while the step ran may
+         * have been taken in by a claim since: its checkpoint reads the
+         * flags back (persist) */
+        if (j->outside != rt->outside_seen)
+            co->recheck = 1;
         durable__current = co;
         durable__step_finish(co, j, j->t + j->voff, j->vsize);
         durable__current = NULL;

@@ -90,6 +90,7 @@ typedef struct durable__job {
     unsigned char *t;
     size_t tsize, voff, vsize;
     int finished;
+    uint64_t outside;           /* rt->outside_seen when it was submitted */
     struct durable__job *next, *dbnext;
 } durable__job;
 
@@ -113,6 +114,7 @@ struct durable_co {
     durable__job *job;          /* made by durable__run_step, submitted by durable__step */
     const void *job_src;        /* the argument struct the job copied */
     durable__job *running;      /* its step on the pool (req == REQ_RUNNING) */
+    int recheck;                /* a claim saw news from outside while its step ran */
     int transient;              /* this run's request is void: redo the round (transient()) */
     char *policy;               /* the current await's own retry policy, as text */
     durable_retry_policy next_policy;
@@ -150,6 +152,7 @@ struct durable_rt {
     int claim_dirty;            /* something claimable may have appeared */
     int reclaim;                /* memory was dropped: claim our own rows again */
     int external;               /* another connection committed since our last look */
+    uint64_t outside_seen;      /* claims that took in what another connection committed */
     int64_t next_due;           /* earliest timer known, 0 if none */
     int64_t beat_due, reap_due; /* when to renew the lease, look for dead workers */
     int64_t vnow;               /* the virtual clock (opts.virtual_time) */

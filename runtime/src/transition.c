@@ -427,7 +427,8 @@ int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
         r.owner = NULL;
     /* Another process (an operator's CLI) may have cancelled or paused it
      * since we claimed it: only then read the flags back. */
-    if (rc == DURABLE_OK && rt->external) {
+    if (rc == DURABLE_OK && (rt->external || co->recheck)) {
+        co->recheck = 0;
         int cancel = 0, paused = 0;
         rc = s->ops->flags(s, co->id, &cancel, &paused);
         if (cancel > r.cancel)
