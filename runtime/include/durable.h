@@ -128,7 +128,7 @@ DURABLE_API const char *durable_self(void);
  * the step is retried under its retry policy; durable_fail_permanent is
  * never retried.  `message` is copied.  Returns DURABLE_OK, or
  * DURABLE_EINVAL outside a step.  These, durable_step_key,
- * durable_step_attempt, durable_self and durable_sqlite also work in a step
+ * durable_step_attempt, durable_self, durable_sqlite and durable_pg also work in a step
  * running on a pool thread (step_threads > 1); the runtime's other calls
  * return DURABLE_EINVAL (or NULL) there. */
 DURABLE_API int durable_fail(int code, const char *message);
@@ -182,6 +182,14 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size);
  * for the step to end; later steps of that await then run inline. */
 struct sqlite3;
 DURABLE_API struct sqlite3 *durable_sqlite(void);
+
+/* Inside a step: the runtime's own PostgreSQL connection (libpq's PGconn *;
+ * NULL on other stores), inside the transaction that will record this step,
+ * with the step's savepoint open: the twin of durable_sqlite.  Run
+ * statements on it with libpq (PQexec, PQexecParams); leave it as it was:
+ * no COMMIT, ROLLBACK or SET of your own, and read every result. */
+struct pg_conn;
+DURABLE_API struct pg_conn *durable_pg(void);
 
 /* Runtime awaitables: only meaningful as await(...) operands in a durable
  * function, where dcc turns durable_X(args) into durable__X(co, args).

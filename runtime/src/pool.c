@@ -237,14 +237,12 @@ static void remember_inline(durable_rt *rt, const durable_func *fn, int state)
     rt->ninline++;
 }
 
-/* On the pool thread of job j, in durable_sqlite: wait for the scheduler
- * thread to lend the connection (P2). */
-void *durable__pool_ask_db(durable__job *j)
+/* On the pool thread of job j, in durable_sqlite or durable_pg: wait for
+ * the scheduler thread to lend the connection (P2).  1 if it did. */
+int durable__pool_ask_db(durable__job *j)
 {
-    if (j->db == 2)
-        return durable__store_sqlite_handle(j->rt->store);
-    if (j->db == 3)
-        return NULL;
+    if (j->db == 2 || j->db == 3)
+        return j->db == 2;
     struct durable__pool *p = j->rt->pool;
     pthread_mutex_lock(&p->mu);
     j->db = 1;
@@ -255,7 +253,7 @@ void *durable__pool_ask_db(durable__job *j)
         pthread_cond_wait(&p->lent, &p->mu);
     int lent = j->db == 2;
     pthread_mutex_unlock(&p->mu);
-    return lent ? durable__store_sqlite_handle(j->rt->store) : NULL;
+    return lent;
 }
 
 /* On the scheduler thread: if a step asks for the connection, open the

@@ -272,7 +272,7 @@ int durable__pool_lend(durable_rt *rt);
 void durable__pool_quiesce(durable_rt *rt);
 void durable__pool_free(durable_rt *rt);
 int durable__site_inline(const durable_rt *rt, const durable_func *fn, int state);
-void *durable__pool_ask_db(durable__job *j);
+int durable__pool_ask_db(durable__job *j);
 /* 1 on a step thread of the pool: the runtime's host calls are refused there. */
 static inline int durable__off_thread(void)
 {

@@ -129,24 +129,36 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
     return rc;
 }
 
-/* Inline, the step's savepoint opens in the round's transaction.  On a pool
+/* The store's connection for a step, inside the transaction that records
+ * it (durable_sqlite, durable_pg), or NULL if the store is of another kind.
+ * Inline, the step's savepoint opens in the round's transaction.  On a pool
  * thread the step asks the scheduler thread, which opens the round's
  * transaction, lends it the connection and waits until the step ends: its
  * writes commit with its checkpoint either way (pool.c). */
-DURABLE_API struct sqlite3 *durable_sqlite(void)
+static void *step_connection(void *(*handle)(durable__store *))
 {
     durable__job *j = step_here();
-    if (!j || !durable__store_sqlite_handle(j->rt->store))
+    void *conn = j ? handle(j->rt->store) : NULL;
+    if (!conn)
         return NULL;
     if (j->pooled)
-        return durable__pool_ask_db(j);
-    void *db = durable__store_sqlite_handle(j->rt->store);
+        return durable__pool_ask_db(j) ? conn : NULL;
     if (durable__begin_tx(j->rt) != DURABLE_OK)
         return NULL;
     if (!j->savepoint && j->rt->store->ops->savepoint(j->rt->store, 0) != DURABLE_OK)
         return NULL;
     j->savepoint = 1;
-    return db;
+    return conn;
+}
+
+DURABLE_API struct sqlite3 *durable_sqlite(void)
+{
+    return step_connection(durable__store_sqlite_handle);
+}
+
+DURABLE_API struct pg_conn *durable_pg(void)
+{
+    return step_connection(durable__store_pg_handle);
 }
 
 DURABLE_API int durable_sleep(double seconds)

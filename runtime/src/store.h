@@ -183,6 +183,8 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
 int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o);
 /* The SQLite connection of a SQLite store, else NULL. */
 void *durable__store_sqlite_handle(durable__store *s);
+/* The libpq connection (PGconn *) of a PostgreSQL store, else NULL. */
+void *durable__store_pg_handle(durable__store *s);
 
 void durable__ids_free(char **ids, size_t n);
 

@@ -52,8 +52,9 @@
  * undefined table or column DURABLE_ECORRUPT; class 54 DURABLE_ELIMIT;
  * everything else DURABLE_EIO.  Nothing aborts.  A COMMIT that the server
  * answers with ROLLBACK (the transaction had failed) returns the code of the
- * statement that failed in it.  This increment does not reconnect: after a
- * lost connection every call returns DURABLE_EIO until the store is closed.
+ * statement that failed in it.  A lost connection makes the calls of the
+ * transaction it was in return DURABLE_EIO; the next call outside one
+ * connects again (live).
  *
  * Options: busy_timeout_ms is the session's lock_timeout; DURABLE_SYNC_NORMAL
  * sets synchronous_commit = off for the session (a server crash may lose the
@@ -96,6 +97,7 @@
     X(PQerrorMessage) \
     X(PQconsumeInput) \
     X(PQconnectdb) \
+    X(PQreset) \
     X(PQcmdTuples) \
     X(PQbackendPID)
 
@@ -135,6 +137,7 @@ static void pq_load(void)
 #define PQgetisnull (durable__pq.f_PQgetisnull)
 #define PQexec (durable__pq.f_PQexec)
 #define PQstatus (durable__pq.f_PQstatus)
+#define PQreset (durable__pq.f_PQreset)
 #define PQtransactionStatus (durable__pq.f_PQtransactionStatus)
 #define PQresultStatus (durable__pq.f_PQresultStatus)
 #define PQprepare (durable__pq.f_PQprepare)
@@ -332,6 +335,7 @@ typedef struct pg_store {
     int txn_error; /* the code of a statement that failed in this transaction */
     int looked;    /* changed() was called before */
     int news;      /* another connection's notification arrived since changed() */
+    int reconnects; /* sessions made again after a lost connection (live) */
     durable_options opts;
 } pg_store;
 
@@ -421,15 +425,25 @@ static int result_rc(pg_store *s, PGresult *r)
     return rc;
 }
 
+static int live(pg_store *s);
+
 /* Run prepared statement `which`; on success *out holds the result (the
  * caller PQclears it), on failure nothing is left to free. */
 static int run(pg_store *s, int which, const params *p, PGresult **out)
 {
+    if (out)
+        *out = NULL;
+    int rc = live(s);
+    if (rc != DURABLE_OK) {
+        if (s->in_txn && !s->txn_error)
+            s->txn_error = rc;
+        return rc;
+    }
     char name[8];
     snprintf(name, sizeof name, "d%d", which);
     PGresult *r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
                                  p ? p->fmt : NULL, 0);
-    int rc = result_rc(s, r);
+    rc = result_rc(s, r);
     if (rc != DURABLE_OK || !out) {
         PQclear(r);
         r = NULL;
@@ -708,6 +722,57 @@ static int initialise(pg_store *s)
     return rc;
 }
 
+/* The session's settings (lock_timeout from busy_timeout_ms, ...). */
+static int set_session(pg_store *s)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'%s",
+             s->opts.busy_timeout_ms, s->opts.synchronous == DURABLE_SYNC_NORMAL ? "; SET synchronous_commit = off" : "");
+    return exec_sql(s, sql);
+}
+
+/* Prepare every statement and listen for other connections' commits. */
+static int prepare_all(pg_store *s)
+{
+    int rc = DURABLE_OK;
+    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "d%d", i);
+        PGresult *r = PQprepare(s->conn, name, sql_text[i], 0, NULL);
+        rc = result_rc(s, r);
+        PQclear(r);
+    }
+    return rc == DURABLE_OK ? exec_sql(s, "LISTEN " CHANNEL) : rc;
+}
+
+/* The connection is usable, or is made again: a server that restarted, or
+ * a multi-host URI whose primary failed over (target_session_attrs picks
+ * the new one), gets a new session with the same settings, statements and
+ * LISTEN.  Inside a transaction a lost connection is DURABLE_EIO: the
+ * transaction is gone, and the runtime redoes its round from the store
+ * after the rollback; the next call outside one connects again.  What the
+ * store held is read back, never guessed: a commit whose answer was lost
+ * shows in the rows (or does not). */
+static int live(pg_store *s)
+{
+    if (PQstatus(s->conn) == CONNECTION_OK)
+        return DURABLE_OK;
+    if (s->in_txn)
+        return DURABLE_EIO;
+    PQreset(s->conn);
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        return DURABLE_EIO;
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    s->txn_error = 0;
+    s->looked = 0; /* the next `changed` reports a change: look at the store */
+    int rc = set_session(s);
+    if (rc == DURABLE_OK)
+        rc = prepare_all(s);
+    if (rc == DURABLE_OK)
+        s->reconnects++;
+    return rc;
+}
+
 int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o)
 {
     *out = NULL;
@@ -734,10 +799,7 @@ int durable__store_pg_open(durable__store **out, const char *uri, const durable_
         return rc;
     }
     PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
-    char sql[256];
-    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET bytea_output = 'hex'; SET client_encoding = 'UTF8'%s",
-             o->busy_timeout_ms, o->synchronous == DURABLE_SYNC_NORMAL ? "; SET synchronous_commit = off" : "");
-    rc = exec_sql(s, sql);
+    rc = set_session(s);
     int in_txn = 0, fresh = 0;
     if (rc == DURABLE_OK) {
         /* one opener at a time looks and creates (0x44555243: "DURC") */
@@ -748,15 +810,8 @@ int durable__store_pg_open(durable__store **out, const char *uri, const durable_
         rc = inspect(s, &fresh);
     if (rc == DURABLE_OK && fresh)
         rc = initialise(s);
-    for (int i = 0; rc == DURABLE_OK && i < S_COUNT_OF_STATEMENTS; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "d%d", i);
-        PGresult *r = PQprepare(s->conn, name, sql_text[i], 0, NULL);
-        rc = result_rc(s, r);
-        PQclear(r);
-    }
     if (rc == DURABLE_OK)
-        rc = exec_sql(s, "LISTEN " CHANNEL);
+        rc = prepare_all(s);
     if (rc == DURABLE_OK) {
         PGresult *r = PQexec(s->conn, "COMMIT");
         rc = result_rc(s, r);
@@ -783,7 +838,10 @@ static int pg_begin(durable__store *base)
     pg_store *s = (pg_store *)base;
     s->wrote = 0;
     s->txn_error = 0;
-    int rc = exec_sql(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+    int rc = live(s);
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = exec_sql(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
     s->in_txn = rc == DURABLE_OK;
     return rc;
 }
@@ -820,6 +878,10 @@ static void pg_rollback(durable__store *base)
 static int pg_changed(durable__store *base, int *yes)
 {
     pg_store *s = (pg_store *)base;
+    if (live(s) != DURABLE_OK) {
+        *yes = 1; /* unknown: look at the store */
+        return DURABLE_EIO;
+    }
     int ok = PQconsumeInput(s->conn);
     drain(s);
     *yes = !s->looked || s->news || !ok;
@@ -1540,6 +1602,12 @@ static const durable__store_ops pg_ops = {
     .meta_set = pg_meta_set,
 };
 
+/* The connection of a PostgreSQL store (a PGconn *), else NULL. */
+void *durable__store_pg_handle(durable__store *base)
+{
+    return base && base->ops == &pg_ops ? ((pg_store *)base)->conn : NULL;
+}
+
 #else /* built without libpq */
 
 #include "store.h"
@@ -1553,6 +1621,12 @@ int durable__store_pg_open(durable__store **out, const char *uri, const durable_
     *out = NULL;
     durable__set_open_error("cannot open a PostgreSQL URI: this libdurable was built without libpq");
     return DURABLE_EINVAL;
+}
+
+void *durable__store_pg_handle(durable__store *s)
+{
+    (void)s;
+    return NULL;
 }
 
 #endif

@@ -10,29 +10,7 @@
 # SKIP) and says why.  Exits with COMMAND's status.
 set -u
 
-bindir=
-if [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/initdb" ]; then
-    bindir=$PG_BIN
-elif command -v initdb > /dev/null 2>&1 && command -v pg_ctl > /dev/null 2>&1; then
-    bindir=$(dirname "$(command -v initdb)")
-else
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V); do
-        [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && bindir=$d
-    done
-fi
-if [ -z "$bindir" ] || [ ! -x "$bindir/pg_ctl" ]; then
-    echo "SKIP: no PostgreSQL server binaries (initdb, pg_ctl): install postgresql-15 or set PG_BIN"
-    exit 77
-fi
-
-as=
-if [ "$(id -u)" = 0 ]; then
-    if ! id postgres > /dev/null 2>&1; then
-        echo "pg_server.sh: running as root and there is no postgres user to run the server" >&2
-        exit 1
-    fi
-    as="runuser -u postgres --"
-fi
+. "$(dirname "$0")/pg_bin.sh" # bindir and $as, or exit 77
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/durable-pg.XXXXXX") || exit 1
 started=0

@@ -1108,7 +1108,10 @@ static void case_refuse_no_server(void)
 
 #ifdef DURABLE_HAVE_PG
 /* The server ends the store's connection (as a restart or fail-over does):
- * every call returns DURABLE_EIO, none aborts, and close works. */
+ * every call of the transaction it was in returns DURABLE_EIO, none aborts;
+ * nothing of that transaction committed; the next call outside it connects
+ * again, and the store goes on (its statements prepared again, its LISTEN
+ * too: a write of another connection is seen). */
 static void case_lost_connection(void)
 {
     fresh("lost_connection");
@@ -1126,17 +1129,36 @@ static void case_lost_connection(void)
     CHECK_INT(n, 0);
     CHECK_RC(s->ops->commit(s), DURABLE_EIO);
     s->ops->rollback(s);
-    durable__row r;
-    CHECK_RC(s->ops->get(s, "w", &r), DURABLE_EIO);
-    CHECK(r.id == NULL);
-    int yes = 0;
-    CHECK_RC(s->ops->changed(s, &yes), DURABLE_EIO);
-    CHECK_INT(yes, 1); /* unknown: look at the store */
-    CHECK_RC(s->ops->begin(s), DURABLE_EIO);
-    s->ops->close(s);
     /* nothing of the lost transaction committed */
     CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.workers"), 0);
     CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.workflows WHERE owner IS NULL"), 1);
+    /* connected again */
+    durable__row r;
+    CHECK_OK(s->ops->get(s, "w", &r));
+    CHECK(r.id && strcmp(r.id, "w") == 0 && r.owner == NULL);
+    durable__row_clear(&r);
+    int yes = 0;
+    CHECK_OK(s->ops->changed(s, &yes));
+    CHECK_INT(yes, 1); /* a new session: look at the store */
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->worker_beat(s, "A", 5000));
+    CHECK_OK(s->ops->claim(s, "A", 1000, 10, 0, &ids, &n));
+    CHECK_INT(n, 1);
+    durable__ids_free(ids, n);
+    CHECK_OK(s->ops->commit(s));
+    CHECK_INT(pg_int(where, "SELECT count(*) FROM durable.workflows WHERE owner = 'A'"), 1);
+    /* another connection's commit is noticed again */
+    CHECK_OK(s->ops->changed(s, &yes));
+    c = pg_connect(where);
+    pg_exec(c, "INSERT INTO durable.meta VALUES ('news', '1'); NOTIFY durable_changed");
+    PQfinish(c);
+    for (int i = 0; i < 200 && !yes; i++) {
+        CHECK_OK(s->ops->changed(s, &yes));
+        if (!yes)
+            nanosleep(&(struct timespec){0, 10000000L}, NULL);
+    }
+    CHECK_INT(yes, 1);
+    s->ops->close(s);
 }
 #endif
 
