@@ -55,6 +55,8 @@ durable int seq_flow(int n)
     return v;
 }
 
+static unsigned long long last_commits; /* of the last run */
+
 static void die(const char *what, int rc)
 {
     fprintf(stderr, "bench_steps: %s: %s\n", what, durable_strerror(rc));
@@ -102,8 +104,12 @@ static double run(const char *dir, int threads, int kind, int n, int steps)
             exit(1);
         }
     }
+    double t = now_s() - t0;
+    durable_stats st;
+    if (durable_get_stats(rt, &st) == DURABLE_OK)
+        last_commits = st.commits;
     durable_close(rt);
-    return now_s() - t0;
+    return t;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +118,7 @@ int main(int argc, char **argv)
     int quick = argc > 2 && strcmp(argv[2], "--quick") == 0;
     unsetenv("DURABLE_STEP_THREADS"); /* the bench sets step_threads itself */
     int nio = quick ? 20 : 200;
-    printf("%-44s %8s %10s %9s\n", "what", "seconds", "steps/s", "vs 1");
+    printf("%-44s %8s %10s %9s %8s\n", "what", "seconds", "steps/s", "vs 1", "commits");
     static const int threads[] = {1, 8, 32, 64};
     double base = 0;
     for (int k = 0; k < 4; k++) {
@@ -121,7 +127,7 @@ int main(int argc, char **argv)
             base = t;
         char what[64];
         snprintf(what, sizeof what, "io: %d x two 20 ms steps, %d thread%s", nio, threads[k], threads[k] > 1 ? "s" : "");
-        printf("%-44s %8.2f %10.0f %8.1fx\n", what, t, 2.0 * nio / t, base / t);
+        printf("%-44s %8.2f %10.0f %8.1fx %8llu\n", what, t, 2.0 * nio / t, base / t, last_commits);
     }
     struct {
         const char *name;
@@ -130,12 +136,13 @@ int main(int argc, char **argv)
                   {"W2: 1,000 x 10 trivial steps", quick ? 100 : 1000, 10}};
     for (int s = 0; s < 2; s++) {
         double t1 = run(dir, 1, 1, shapes[s].n, shapes[s].steps);
+        unsigned long long c1 = last_commits;
         double t32 = run(dir, 32, 1, shapes[s].n, shapes[s].steps);
         double total = (double)shapes[s].n * shapes[s].steps;
-        printf("%-44s %8.2f %10.0f %9s\n", shapes[s].name, t1, total / t1, "");
+        printf("%-44s %8.2f %10.0f %9s %8llu\n", shapes[s].name, t1, total / t1, "", c1);
         char what[64];
         snprintf(what, sizeof what, "%s, 32 threads", shapes[s].name);
-        printf("%-44s %8.2f %10.0f %8.2fx\n", what, t32, total / t32, t1 / t32);
+        printf("%-44s %8.2f %10.0f %8.2fx %8llu\n", what, t32, total / t32, t1 / t32, last_commits);
     }
     return 0;
 }
