@@ -128,10 +128,13 @@ int durable__end_tx(durable_rt *rt, int rc, int checkpoint)
 
 /* One round: persist `batch` (the coroutines run since the last round),
  * claim more, commit, apply. */
-static int round_commit(durable_rt *rt, durable_co *batch)
+static int round_commit(durable_rt *rt, durable_co *batch, int *conflicts)
 {
     durable__store *s = rt->store;
     durable_co *adopted = NULL;
+    /* what a redo after a lost serialization conflict must find as it was */
+    int step_tx = rt->in_tx, external = rt->external;
+    uint64_t awaits = rt->stats.awaits;
     int rc = durable__begin_tx(rt);
     int n = 0;
     for (durable_co *c = batch; c; c = c->qnext)
@@ -182,6 +185,26 @@ static int round_commit(durable_rt *rt, durable_co *batch)
             durable_co *c = adopted;
             adopted = c->qnext;
             durable__co_free(c);
+        }
+        /* Lost a serialization conflict to another worker: nothing of the
+         * round committed, and what its coroutines asked for is still in
+         * memory, so the same checkpoints are written again in a new
+         * transaction, without running any step again.  Not when a step
+         * wrote in this transaction (durable_sqlite, durable_pg): its writes
+         * are gone, so it must run again (I5). */
+        int redo = rc == DURABLE_EBUSY && !step_tx && status && durable__conflict_backoff(rt, conflicts);
+        i = 0;
+        for (durable_co *c = batch; redo && c; c = c->qnext) {
+            int st = status[i++];
+            if (st != DURABLE_READY && !durable__co_find(rt, c->id) && durable__co_insert(rt, c) != DURABLE_OK)
+                redo = 0; /* then as any failed round; it is in the table again, drop_all frees it */
+        }
+        if (redo) {
+            rt->external = external;
+            rt->claim_dirty = 1;
+            rt->stats.awaits = awaits;
+            free(status);
+            return DURABLE__REDO;
         }
         i = 0;
         for (durable_co *c = batch, *next; c; c = next) {
@@ -259,7 +282,10 @@ DURABLE_API int durable_run(durable_rt *rt)
 {
     if (!rt || durable__current || rt->in_event || durable__off_thread() || rt->batch)
         return DURABLE_EINVAL; /* not from inside a durable function, a step, on_event or a host batch */
+    int conflicts = 0;
     int rc = first_run(rt);
+    while (rc == DURABLE_EBUSY && durable__conflict_backoff(rt, &conflicts))
+        rc = first_run(rt);
     durable_co *batch = NULL;
     while (rc == DURABLE_OK) {
         /* steps that ended on the pool join this round's checkpoints; one
@@ -288,10 +314,17 @@ DURABLE_API int durable_run(durable_rt *rt)
                 continue;
             }
         }
-        rc = round_commit(rt, batch);
+        rc = round_commit(rt, batch, &conflicts);
+        while (rc == DURABLE__REDO)
+            rc = round_commit(rt, batch, &conflicts);
         batch = NULL;
+        if (rc == DURABLE_EBUSY && durable__conflict_backoff(rt, &conflicts)) {
+            rc = DURABLE_OK; /* I5 dropped what memory held: redo from the store */
+            continue;
+        }
         if (rc != DURABLE_OK)
             break;
+        conflicts = 0;
         if (!rt->qhead) {
             if (!durable__pool_busy(rt))
                 break;
@@ -428,10 +461,36 @@ int durable__in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg)
         }
         return rc;
     }
-    int rc = durable__begin_tx(rt);
-    if (rc == DURABLE_OK)
-        rc = fn(rt, arg);
-    int err = rc < 0 ? rc : DURABLE_OK;
-    err = durable__end_tx(rt, err, 1);
-    return err != DURABLE_OK ? err : rc;
+    int conflicts = 0;
+    for (;;) {
+        int rc = durable__begin_tx(rt);
+        if (rc == DURABLE_OK)
+            rc = fn(rt, arg);
+        int err = rc < 0 ? rc : DURABLE_OK;
+        err = durable__end_tx(rt, err, 1);
+        if (err == DURABLE_EBUSY && durable__conflict_backoff(rt, &conflicts))
+            continue; /* nothing of it committed: run it again */
+        return err != DURABLE_OK ? err : rc;
+    }
+}
+
+/* After a transaction failed with DURABLE_EBUSY: if it lost a serialization
+ * conflict (the PostgreSQL store's SERIALIZABLE rounds against another
+ * worker's), wait a moment that grows with *n, randomised so the writers
+ * spread out, and say to redo it (1); after 50 conflicts in a row, or for a
+ * lock that busy_timeout_ms did not get, 0: the caller reports EBUSY. */
+int durable__conflict_backoff(durable_rt *rt, int *n)
+{
+    durable__store *s = rt->store;
+    if (!s->ops->conflicted || !s->ops->conflicted(s) || *n >= 50)
+        return 0;
+    ++*n;
+    rt->rng ^= rt->rng << 13;
+    rt->rng ^= rt->rng >> 7;
+    rt->rng ^= rt->rng << 17;
+    long cap_us = 200L << (*n < 6 ? *n : 6); /* 0.4 ms, doubling to 12.8 ms */
+    long us = (long)(rt->rng % (uint64_t)cap_us);
+    struct timespec ts = {0, us * 1000L};
+    nanosleep(&ts, NULL);
+    return 1;
 }

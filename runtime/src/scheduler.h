@@ -253,6 +253,9 @@ void durable__forget_events(durable_rt *rt);
 int durable__begin_tx(durable_rt *rt);
 int durable__end_tx(durable_rt *rt, int rc, int checkpoint);
 int durable__in_tx(durable_rt *rt, int (*fn)(durable_rt *, void *), void *arg);
+int durable__conflict_backoff(durable_rt *rt, int *n);
+/* round_commit lost a serialization conflict: write the same batch again. */
+#define DURABLE__REDO 1000
 void durable__batch_abort(durable_rt *rt);
 
 /* ---- abi.c ---- */

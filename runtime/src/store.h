@@ -170,6 +170,12 @@ typedef struct durable__store_ops {
 
     int (*meta_get)(durable__store *s, const char *key, int64_t *value); /* ENOENT if unset */
     int (*meta_set)(durable__store *s, const char *key, int64_t value);
+
+    /* 1 if the last transaction failed with DURABLE_EBUSY because it lost a
+     * serialization conflict to another writer (redo it at once: nothing of
+     * it committed), 0 if EBUSY meant a lock still held after
+     * busy_timeout_ms (SQLite's only kind).  NULL: never a conflict. */
+    int (*conflicted)(durable__store *s);
 } durable__store_ops;
 
 struct durable__store {

@@ -336,6 +336,7 @@ typedef struct pg_store {
     int looked;    /* changed() was called before */
     int news;      /* another connection's notification arrived since changed() */
     int reconnects; /* sessions made again after a lost connection (live) */
+    int conflict;   /* this transaction lost a serialization conflict */
     durable_options opts;
 } pg_store;
 
@@ -418,8 +419,12 @@ static int result_rc(pg_store *s, PGresult *r)
         rc = DURABLE_OK;
     else if (PQstatus(s->conn) == CONNECTION_BAD)
         rc = DURABLE_EIO;
-    else
-        rc = map_sqlstate(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+    else {
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        rc = map_sqlstate(st);
+        if (st && strncmp(st, "40", 2) == 0) /* serialization failure, deadlock */
+            s->conflict = 1;
+    }
     if (rc != DURABLE_OK && s->in_txn && !s->txn_error)
         s->txn_error = rc;
     return rc;
@@ -838,6 +843,7 @@ static int pg_begin(durable__store *base)
     pg_store *s = (pg_store *)base;
     s->wrote = 0;
     s->txn_error = 0;
+    s->conflict = 0;
     int rc = live(s);
     if (rc != DURABLE_OK)
         return rc;
@@ -1568,6 +1574,11 @@ static int pg_meta_set(durable__store *base, const char *key, int64_t value)
     return run_write((pg_store *)base, S_META_SET, &p, NULL);
 }
 
+static int pg_conflicted(durable__store *base)
+{
+    return ((pg_store *)base)->conflict;
+}
+
 static const durable__store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -1600,6 +1611,7 @@ static const durable__store_ops pg_ops = {
     .take_signal = pg_take_signal,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
+    .conflicted = pg_conflicted,
 };
 
 /* The connection of a PostgreSQL store (a PGconn *), else NULL. */

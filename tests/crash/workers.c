@@ -1,6 +1,7 @@
 /*
- * workers.c — several worker processes share one database file, and one is
- * killed with SIGKILL in the middle.  Every workflow must still complete,
+ * workers.c — several worker processes share one database file (or one
+ * PostgreSQL server: DB a postgresql:// URI), and one is killed with SIGKILL
+ * in the middle.  Every workflow must still complete,
  * once, with the result of a single run; the steps the killed worker had in
  * flight may run again (at-least-once), nothing else may.
  *
@@ -72,7 +73,11 @@ int main(int argc, char **argv)
     const char *db = argv[1];
     int total = atoi(argv[2]), nworkers = atoi(argv[3]);
     char effects[600];
-    snprintf(effects, sizeof effects, "%s.effects", db);
+    if (strncmp(db, "postgresql://", 13) == 0) /* a server (tests/store): the effects in a file of our own */
+        snprintf(effects, sizeof effects, "%s/workers-%ld.effects", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 (long)getpid());
+    else
+        snprintf(effects, sizeof effects, "%s.effects", db);
     unlink(effects);
     const char *sfx[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
