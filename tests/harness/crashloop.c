@@ -40,6 +40,10 @@
  * as in the reference (tests/pool/inflight.sh checks precisely that no
  * committed step runs again).
  *
+ * With --pg URI (a postgresql:// URI of a server's database), every scenario
+ * runs on a fresh database of that server instead of a file: cl_LABEL,
+ * dropped and created with psql, its URI given as the database.
+ *
  * In every scenario the final stdout must equal the reference.  One summary
  * line per scenario; exit 0 when all pass.  A process that hangs (120 s) or
  * exits other than 0 or by SIGKILL fails the test.  Temporary files are
@@ -66,6 +70,7 @@
 static const char *name = "program";
 static const char *setup;
 static const char *expect;    /* --expect FILE */
+static const char *pg_base;   /* --pg URI: each scenario on a fresh database of that server */
 static int random_kills;      /* --random N */
 static int last_crashes;      /* kills in the last scenario run */
 static double ref_seconds;    /* how long the reference run took */
@@ -247,6 +252,20 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
 {
     char db[512], eff[512], out[512];
     snprintf(db, sizeof db, "%s/%s.db", dir, label);
+    if (pg_base) { /* a fresh database: DROP and CREATE it with psql */
+        char cmd[1400];
+        snprintf(cmd, sizeof cmd,
+                 "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'DROP DATABASE IF EXISTS cl_%s WITH (FORCE)' -c 'CREATE DATABASE cl_%s' "
+                 ">/dev/null 2>&1",
+                 pg_base, label, label);
+        if (system(cmd) != 0) {
+            fprintf(stderr, "crashloop %s: %s: could not make database cl_%s on %s\n", name, label, label, pg_base);
+            return 1;
+        }
+        const char *slash = strrchr(pg_base, '/');
+        int keep_len = slash && slash > strstr(pg_base, "://") + 2 ? (int)(slash - pg_base) : (int)strlen(pg_base);
+        snprintf(db, sizeof db, "%.*s/cl_%s", keep_len, pg_base, label);
+    }
     snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
     snprintf(out, sizeof out, "%s/%s.out", dir, label);
     int crashes = 0, st = 0, random = crash && strcmp(crash, "random") == 0;
@@ -342,9 +361,11 @@ int main(int argc, char **argv)
             random_kills = atoi(argv[++i]);
         else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
             expect = argv[++i];
+        else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
+            pg_base = argv[++i];
         else {
             fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] "
-                            "-- PROGRAM [ARGS...]\n");
+                            "[--pg URI] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
