@@ -8,17 +8,6 @@ function(durable_translate target)
   if(TARGET dcc)
     add_dependencies(${target} dcc)
     set(_dcc "$<TARGET_FILE:dcc>")
-    # A launcher is not a dependency of the objects it makes: a rebuilt dcc
-    # must translate them again.
-    # (OBJECT_DEPENDS takes no generator expression before CMake 3.27: the
-    # path is the dcc target's, which names its own output dcc.)
-    get_target_property(_dcc_dir dcc BINARY_DIR)
-    get_target_property(_sources ${target} SOURCES)
-    foreach(_s ${_sources})
-      if(_s MATCHES "\\.c$")
-        set_property(SOURCE ${_s} TARGET_DIRECTORY ${target} APPEND PROPERTY OBJECT_DEPENDS "${_dcc_dir}/dcc")
-      endif()
-    endforeach()
   elseif(DURABLE_DCC_EXECUTABLE)
     set(_dcc "${DURABLE_DCC_EXECUTABLE}")
   else()
