@@ -12,23 +12,9 @@
  *
  * crashloop's $DURABLE_TEST_DB (a file) is not used: the server is the store.
  */
-#include <durable.h>
+#include "../features/feature.h" /* MUST, effect() */
+
 #include <libpq-fe.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "../harness/effects.h"
-
-#define MUST(call)                                                                              \
-    do {                                                                                        \
-        int rc_ = (call);                                                                       \
-        if (rc_ < 0) {                                                                          \
-            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, durable_strerror(rc_)); \
-            exit(1);                                                                            \
-        }                                                                                       \
-    } while (0)
 
 static int move(int i, int from, int to, int cents)
 {
