@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -582,6 +583,23 @@ static void open_failed(const char *path, int rc, int os_errno)
         durable__set_open_error("cannot open %s: %s", path, durable_strerror(rc));
 }
 
+/* Switch the file to WAL.  Changing the journal mode takes the file's
+ * exclusive lock from a shared one, and SQLite answers SQLITE_BUSY at once,
+ * without its busy handler, when another connection holds a lock it waits
+ * on (to avoid a deadlock): two processes making one new file at the same
+ * moment meet here.  So wait and try again, for busy_timeout_ms in all. */
+static int set_wal(sqlite3 *db, int busy_timeout_ms)
+{
+    int rc;
+    for (int waited = 0;; waited += 5) {
+        rc = exec(db, "PRAGMA journal_mode = WAL");
+        if (rc != DURABLE_EBUSY || waited >= busy_timeout_ms)
+            return rc;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int durable__store_sqlite_open(durable__store **out, const char *path, const durable_options *o)
 {
     *out = NULL;
@@ -624,7 +642,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
                                                                  : "PRAGMA synchronous = FULL");
     }
     if (rc == DURABLE_OK && (is_new || fresh))
-        rc = exec(s->db, "PRAGMA journal_mode = WAL");
+        rc = set_wal(s->db, o->busy_timeout_ms);
     if (rc == DURABLE_OK && !is_new && !fresh)
         rc = count_missing_columns(s->db, &missing);
     if (rc == DURABLE_OK) {
@@ -645,7 +663,7 @@ int durable__store_sqlite_open(durable__store **out, const char *path, const dur
     if (rc != DURABLE_OK && in_txn)
         exec(s->db, "ROLLBACK");
     if (rc == DURABLE_OK && !is_new && !fresh)
-        rc = exec(s->db, "PRAGMA journal_mode = WAL");
+        rc = set_wal(s->db, o->busy_timeout_ms);
     if (rc != DURABLE_OK) {
         open_failed(path, rc, s->db ? sqlite3_system_errno(s->db) : 0);
         sq_close(&s->base);
