@@ -582,6 +582,14 @@ static ir_node *root_object(ir_node *e)
     return NULL;
 }
 
+/* The object whose address n takes (&x, an array used as a pointer), or NULL. */
+static ir_node *addressed(ir_node *n)
+{
+    if (n->kind == IR_UNARY && !strcmp(n->op, "&") && n->nkid == 1)
+        return root_object(n->kid[0]);
+    return is_decay_node(n) ? root_object(n->kid[0]) : NULL;
+}
+
 /* Does an address taken in n (&x, an array used as a pointer) point into
  * the step function's stack: a local that is not pinned, or a compound
  * literal?  Nested awaits and sizeof do not count (not evaluated here). */
@@ -589,11 +597,7 @@ static int stack_address(lw *L, ir_node *n)
 {
     if (!n || n->kind == IR_AWAIT || n->kind == IR_SIZEOF)
         return 0;
-    ir_node *of = NULL;
-    if (n->kind == IR_UNARY && !strcmp(n->op, "&") && n->nkid == 1)
-        of = root_object(n->kid[0]);
-    else if (is_decay_node(n))
-        of = root_object(n->kid[0]);
+    ir_node *of = addressed(n);
     if (of && of->kind == IR_EXPR)
         return 1;
     if (of && of->var >= 0 && !L->f->vars[of->var].pinned)
@@ -640,11 +644,7 @@ static int literal_address(ir_node *n)
 {
     if (!n || n->kind == IR_SIZEOF)
         return 0;
-    ir_node *of = NULL;
-    if (n->kind == IR_UNARY && !strcmp(n->op, "&") && n->nkid == 1)
-        of = root_object(n->kid[0]);
-    else if (is_decay_node(n))
-        of = root_object(n->kid[0]);
+    ir_node *of = addressed(n);
     if (of && of->kind == IR_EXPR)
         return 1;
     for (int i = 0; i < n->nkid; i++)

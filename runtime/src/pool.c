@@ -287,6 +287,18 @@ int durable__pool_lend(durable_rt *rt)
     return rc;
 }
 
+/* Free a list of jobs without recording them (quiesce). */
+static void forget(durable__job *list)
+{
+    while (list) {
+        durable__job *j = list;
+        list = j->next;
+        j->co->running = NULL;
+        j->co->req = REQ_NONE;
+        durable__job_free(j);
+    }
+}
+
 /* Let no step of the pool run any more: jobs not started are dropped, the
  * running ones finish (one asking for the connection is refused it), and
  * every job is freed without being recorded; their coroutines are about to
@@ -312,14 +324,8 @@ void durable__pool_quiesce(durable_rt *rt)
     durable__job *fin = p->finished;
     p->finished = NULL;
     pthread_mutex_unlock(&p->mu);
-    for (durable__job *lists[2] = {drop, fin}, **l = lists; l < lists + 2; l++)
-        while (*l) {
-            durable__job *j = *l;
-            *l = j->next;
-            j->co->running = NULL;
-            j->co->req = REQ_NONE;
-            durable__job_free(j);
-        }
+    forget(drop);
+    forget(fin);
 }
 
 /* Stop and join the threads, free the pool (durable_close). */
