@@ -8,7 +8,14 @@
  * engine (PostgreSQL) implements the same operations.  store_sqlite.c is the
  * SQLite implementation.
  *
- * Every operation returns DURABLE_OK or a negative code.  Blobs and strings
+ * Every operation returns DURABLE_OK or a negative code.  Inside a
+ * transaction, a write whose only answer is its success (update, append,
+ * worker_beat, put_signal, meta_set, ...; not insert, whose EEXIST the
+ * caller acts on) may report its failure, with its own code, at a later
+ * call of the same transaction (the next read, savepoint or commit; the
+ * writes between return DURABLE_OK): the PostgreSQL store sends such
+ * writes without waiting for each (store_pg.c, the pipeline).  Either way
+ * the transaction commits nothing of it.  Blobs and strings
  * handed to a store are copied by it (or used before the call returns); rows
  * it returns hold malloc'd memory that durable__row_clear frees.
  */

@@ -75,7 +75,8 @@
  * that only opens SQLite files neither needs libpq installed nor pays for
  * loading it and the libraries it pulls in (ssl, krb5, ldap: about 8 ms at
  * every process start here).  Only its headers are needed to build.  The
- * functions this file calls, each through a pointer of its own type: */
+ * functions this file calls, each through a pointer of its own type (the
+ * pipeline's need libpq 14 or later): */
 #define DURABLE__PQ_FUNCS(X) \
     X(PQclear) \
     X(PQgetvalue) \
@@ -99,7 +100,14 @@
     X(PQconnectdb) \
     X(PQreset) \
     X(PQcmdTuples) \
-    X(PQbackendPID)
+    X(PQbackendPID) \
+    X(PQenterPipelineMode) \
+    X(PQexitPipelineMode) \
+    X(PQpipelineStatus) \
+    X(PQpipelineSync) \
+    X(PQsendQueryPrepared) \
+    X(PQsendQueryParams) \
+    X(PQgetResult)
 
 static struct {
 #define X(f) __typeof__(f) *f_##f;
@@ -154,6 +162,13 @@ static void pq_load(void)
 #define PQconnectdb (durable__pq.f_PQconnectdb)
 #define PQcmdTuples (durable__pq.f_PQcmdTuples)
 #define PQbackendPID (durable__pq.f_PQbackendPID)
+#define PQenterPipelineMode (durable__pq.f_PQenterPipelineMode)
+#define PQexitPipelineMode (durable__pq.f_PQexitPipelineMode)
+#define PQpipelineStatus (durable__pq.f_PQpipelineStatus)
+#define PQpipelineSync (durable__pq.f_PQpipelineSync)
+#define PQsendQueryPrepared (durable__pq.f_PQsendQueryPrepared)
+#define PQsendQueryParams (durable__pq.f_PQsendQueryParams)
+#define PQgetResult (durable__pq.f_PQgetResult)
 
 #define FORMAT_VERSION 1
 #define CHANNEL "durable_changed"
@@ -337,6 +352,7 @@ typedef struct pg_store {
     int news;      /* another connection's notification arrived since changed() */
     int reconnects; /* sessions made again after a lost connection (live) */
     int conflict;   /* this transaction lost a serialization conflict */
+    int queued;     /* statements sent in the pipeline whose results are unread */
     durable_options opts;
 } pg_store;
 
@@ -432,8 +448,121 @@ static int result_rc(pg_store *s, PGresult *r)
 
 static int live(pg_store *s);
 
+/* ---- the pipeline ----
+ *
+ * Inside a transaction (begin to commit) statements go out in libpq's
+ * pipeline mode, so that a round does not wait for the server once per
+ * statement.  A write whose caller needs nothing of it but its success
+ * (run_write without a change count: a frame, a status, a history line, a
+ * timer, ...) is sent and not waited for (pipe_send), and so is BEGIN.  The
+ * first statement whose answer is needed — a read, a write whose change
+ * count matters, the commit — goes after them, then one sync, and every
+ * result is read in order (pipe_sync), each checked as a lone statement's
+ * is: the first that failed gives its code (through result_rc: a
+ * serialization failure is a conflict, and the code is kept in txn_error
+ * for commit), the server skips those after it (PGRES_PIPELINE_ABORTED:
+ * they did not run) and the transaction is then failed, as after any failed
+ * statement.  So the call that collects the results returns the code of
+ * the earlier write that failed: a write inside a transaction may report
+ * its failure at a later call of the same transaction, at the latest at
+ * commit (store.h).  One round of W1 (BEGIN, the frame, the history line,
+ * NOTIFY, COMMIT) is one round trip instead of four; a round of N
+ * checkpoints sends its 2N writes at once.  A savepoint, the connection
+ * lent to a step (durable_pg) and a rollback first collect what is in
+ * flight and leave pipeline mode, so that SQL run on the connection
+ * outside this file meets a connection in its ordinary mode.  Outside a
+ * transaction every statement is run and waited for alone, as before. */
+
+/* Statements in flight before a sync is forced: bounds the results libpq
+ * holds for a large round. */
+#define PIPE_MAX 1024
+
+static int pipe_sync(pg_store *s, PGresult **last);
+
+/* Send prepared statement `which` (or, if which < 0, the text sql without
+ * parameters) in the pipeline, without waiting for its result. */
+static int pipe_send(pg_store *s, int which, const char *sql, const params *p)
+{
+    int rc = DURABLE_OK;
+    if (s->queued >= PIPE_MAX)
+        rc = pipe_sync(s, NULL);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(s->conn))
+        rc = DURABLE_EIO;
+    int sent = 0;
+    if (rc == DURABLE_OK && which >= 0) {
+        char name[8];
+        snprintf(name, sizeof name, "d%d", which);
+        sent = PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+                                   p ? p->fmt : NULL, 0);
+    } else if (rc == DURABLE_OK) {
+        sent = PQsendQueryParams(s->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    }
+    if (sent)
+        s->queued++;
+    else if (rc == DURABLE_OK)
+        rc = PQstatus(s->conn) == CONNECTION_BAD ? DURABLE_EIO : DURABLE_ENOMEM;
+    if (rc != DURABLE_OK && s->in_txn && !s->txn_error)
+        s->txn_error = rc;
+    return rc;
+}
+
+/* Sync the pipeline, read every result in flight and leave pipeline mode.
+ * Returns the code of the first statement that failed (DURABLE_OK if none);
+ * when all succeeded and last != NULL, *last is the last statement's result
+ * (the caller PQclears it). */
+static int pipe_sync(pg_store *s, PGresult **last)
+{
+    if (last)
+        *last = NULL;
+    if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
+        return DURABLE_OK;
+    int n = s->queued, got = 0, first = DURABLE_OK, nulls = 0, synced = 0;
+    s->queued = 0;
+    PGresult *kept = NULL;
+    int broken = n > 0 && !PQpipelineSync(s->conn);
+    while (n > 0 && !broken) {
+        PGresult *r = PQgetResult(s->conn);
+        if (!r) {
+            /* one NULL ends each statement's results; two in a row, or a
+             * lost connection, and the stream is out of step */
+            broken = ++nulls > 1 || PQstatus(s->conn) == CONNECTION_BAD;
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            synced = 1;
+            break;
+        }
+        /* skipped after a failure, which gave its code first */
+        int rc = st == PGRES_PIPELINE_ABORTED ? DURABLE_EIO : result_rc(s, r);
+        if (rc == DURABLE_OK && ++got == n && last)
+            kept = r;
+        else
+            PQclear(r);
+        if (rc != DURABLE_OK && first == DURABLE_OK)
+            first = rc;
+    }
+    if (first == DURABLE_OK && n > 0 && (broken || !synced || got != n))
+        first = DURABLE_EIO;
+    if (!PQexitPipelineMode(s->conn) && first == DURABLE_OK)
+        first = DURABLE_EIO; /* a lost connection: live() makes it again, out of pipeline mode */
+    if (first != DURABLE_OK && s->in_txn && !s->txn_error)
+        s->txn_error = first;
+    if (first == DURABLE_OK && last)
+        *last = kept;
+    else
+        PQclear(kept);
+    return first;
+}
+
 /* Run prepared statement `which`; on success *out holds the result (the
- * caller PQclears it), on failure nothing is left to free. */
+ * caller PQclears it), on failure nothing is left to free.  In a
+ * transaction it goes in the pipeline after the writes in flight, and
+ * their failure is its failure. */
 static int run(pg_store *s, int which, const params *p, PGresult **out)
 {
     if (out)
@@ -442,6 +571,19 @@ static int run(pg_store *s, int which, const params *p, PGresult **out)
     if (rc != DURABLE_OK) {
         if (s->in_txn && !s->txn_error)
             s->txn_error = rc;
+        return rc;
+    }
+    if (s->in_txn) {
+        PGresult *r = NULL;
+        rc = pipe_send(s, which, NULL, p);
+        if (rc == DURABLE_OK)
+            rc = pipe_sync(s, &r);
+        else
+            pipe_sync(s, NULL);
+        if (out)
+            *out = r;
+        else
+            PQclear(r);
         return rc;
     }
     char name[8];
@@ -476,9 +618,22 @@ static int wrote(pg_store *s)
     return exec_sql(s, "NOTIFY " CHANNEL);
 }
 
-/* Run a write statement and note it. */
+/* Run a write statement and note it.  In a transaction, one whose change
+ * count is not asked for is sent in the pipeline and not waited for. */
 static int run_write(pg_store *s, int which, const params *p, long *changes)
 {
+    if (s->in_txn && !changes) {
+        int rc = live(s);
+        if (rc != DURABLE_OK) {
+            if (!s->txn_error)
+                s->txn_error = rc;
+            return rc;
+        }
+        rc = pipe_send(s, which, NULL, p);
+        if (rc == DURABLE_OK)
+            s->wrote = 1;
+        return rc;
+    }
     PGresult *r;
     int rc = run(s, which, p, &r);
     if (rc == DURABLE_OK) {
@@ -847,8 +1002,16 @@ static int pg_begin(durable__store *base)
     int rc = live(s);
     if (rc != DURABLE_OK)
         return rc;
-    rc = exec_sql(s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
-    s->in_txn = rc == DURABLE_OK;
+    s->queued = 0;
+    /* sent, not waited for: its answer is read with the first statement
+     * that needs one */
+    s->in_txn = 1;
+    rc = pipe_send(s, -1, "BEGIN ISOLATION LEVEL SERIALIZABLE", NULL);
+    if (rc != DURABLE_OK) {
+        pipe_sync(s, NULL);
+        s->in_txn = 0;
+        s->txn_error = 0;
+    }
     return rc;
 }
 
@@ -857,11 +1020,22 @@ static int pg_commit(durable__store *base)
     pg_store *s = (pg_store *)base;
     if (!s->in_txn)
         return DURABLE_EINVAL;
-    PGresult *r = PQexec(s->conn, s->wrote ? "NOTIFY " CHANNEL "; COMMIT" : "COMMIT");
+    /* after what is in flight: NOTIFY and COMMIT, one sync, every result */
     int failed_before = s->txn_error;
-    int rc = result_rc(s, r);
+    PGresult *r = NULL;
+    int rc = PQstatus(s->conn) == CONNECTION_OK ? DURABLE_OK : DURABLE_EIO;
+    if (rc == DURABLE_OK && s->wrote)
+        rc = pipe_send(s, -1, "NOTIFY " CHANNEL, NULL);
+    if (rc == DURABLE_OK)
+        rc = pipe_send(s, -1, "COMMIT", NULL);
+    if (rc == DURABLE_OK)
+        rc = pipe_sync(s, &r);
+    else
+        pipe_sync(s, NULL);
     if (rc == DURABLE_OK && strcmp(PQcmdStatus(r), "COMMIT") != 0) /* ROLLBACK: it had failed */
         rc = failed_before ? failed_before : DURABLE_EIO;
+    if (rc != DURABLE_OK && failed_before)
+        rc = failed_before; /* a statement failed before: COMMIT did not run */
     PQclear(r);
     if (rc == DURABLE_OK || PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
         s->in_txn = 0;
@@ -873,6 +1047,7 @@ static int pg_commit(durable__store *base)
 static void pg_rollback(durable__store *base)
 {
     pg_store *s = (pg_store *)base;
+    pipe_sync(s, NULL); /* what is in flight: read and dropped */
     PGTransactionStatusType ts = PQtransactionStatus(s->conn);
     if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
         PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -903,7 +1078,12 @@ static int pg_savepoint(durable__store *base, int op)
     pg_store *s = (pg_store *)base;
     if (op < 0 || op > 2)
         return DURABLE_EINVAL;
-    int rc = exec_sql(s, sql[op]);
+    /* the writes in flight first: a failure among them is this call's, and
+     * the SQL of a step then meets the connection out of pipeline mode */
+    int rc = pipe_sync(s, NULL);
+    if (rc != DURABLE_OK)
+        return rc;
+    rc = exec_sql(s, sql[op]);
     if (rc == DURABLE_OK && op == 2)
         s->txn_error = 0; /* what failed inside it is undone */
     return rc;
@@ -1614,10 +1794,15 @@ static const durable__store_ops pg_ops = {
     .conflicted = pg_conflicted,
 };
 
-/* The connection of a PostgreSQL store (a PGconn *), else NULL. */
+/* The connection of a PostgreSQL store (a PGconn *), else NULL; out of
+ * pipeline mode (a failure of what was in flight is kept for commit). */
 void *durable__store_pg_handle(durable__store *base)
 {
-    return base && base->ops == &pg_ops ? ((pg_store *)base)->conn : NULL;
+    if (!base || base->ops != &pg_ops)
+        return NULL;
+    pg_store *s = (pg_store *)base;
+    pipe_sync(s, NULL);
+    return s->conn;
 }
 
 #else /* built without libpq */

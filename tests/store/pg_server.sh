@@ -4,8 +4,9 @@
 # port (its unix socket in that directory too), COMMAND run with
 # DURABLE_PG_URI=postgresql://postgres@127.0.0.1:PORT/postgres in its
 # environment, then the server stopped and the directory deleted (trap, on
-# every exit).  Run as root, the server runs as the `postgres` user (initdb
-# refuses root).  The server binaries are found on PATH, in $PG_BIN, or in
+# every exit).  fsync is off (tests need no durability against power loss)
+# unless PG_SERVER_FSYNC=on (the benchmarks).  Run as root, the server runs
+# as the `postgres` user (initdb refuses root).  The server binaries are found on PATH, in $PG_BIN, or in
 # the newest /usr/lib/postgresql/*/bin; without them this exits 77 (ctest
 # SKIP) and says why.  Exits with COMMAND's status.
 set -u
@@ -40,7 +41,7 @@ while [ $try -lt 20 ]; do
     try=$((try + 1))
     p=$(( (($$ * 7 + try * 1237) % 30000) + 20000 ))
     if $as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-            -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$dir -c fsync=off" \
+            -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$dir -c fsync=${PG_SERVER_FSYNC:-off}" \
             start > /dev/null 2>&1; then
         port=$p
         started=1
