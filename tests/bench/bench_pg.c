@@ -11,7 +11,8 @@
  *
  *   raw       single-row INSERT commits per second through libpq (autocommit:
  *             one INSERT, its own transaction, per row), before and after
- *             the rest; the ratios use the mean
+ *             the rest; the ratios use the mean; and the time of one round
+ *             trip (a prepared SELECT 1)
  *   W1        steps/s of ONE workflow of 1,000 sequential steps, end to end:
  *             its start, durable_run, durable_result (target >= 0.5x raw)
  *   W2        steps/s of 1,000 workflows x 10 steps: a loop of 1,000
@@ -160,6 +161,26 @@ static double raw_commits(int n)
     PQfinish(c);
     drop_db("bench_raw");
     return n / dt;
+}
+
+/* Microseconds of one round trip to the server: a prepared SELECT 1, n
+ * times (what every statement waited for costs at least). */
+static double round_trip_us(int n)
+{
+    PGresult *r = PQprepare(admin, "one", "SELECT 1", 0, NULL);
+    PQclear(r);
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        r = PQexecPrepared(admin, "one", 0, NULL, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "bench_pg: SELECT 1: %s", PQerrorMessage(admin));
+            exit(1);
+        }
+        PQclear(r);
+    }
+    double dt = now_s() - t0;
+    PQclear(PQexec(admin, "DEALLOCATE one"));
+    return 1e6 * dt / n;
 }
 
 static durable_rt *open_rt(const char *uri, int sync)
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
     int raw_n = quick ? 100 : 5000, w1_n = quick ? 50 : 1000, wf_n = quick ? 50 : 1000;
     int wk_n = quick ? 40 : 1000, slow_wf = quick ? 8 : 200, slow_steps = quick ? 2 : 5;
     int ov_n = quick ? 20 : 500;
+    double rtt = want("raw") ? round_trip_us(quick ? 100 : 2000) : 0;
     double raw_before = want("raw") ? raw_commits(raw_n) : 0;
     unsigned long long c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0;
     double w1 = want("w1") ? end_to_end(1, w1_n, 0, 0, DURABLE_SYNC_FULL, NULL, &c1) : 0;
@@ -390,6 +412,7 @@ int main(int argc, char **argv)
     if (want("raw")) {
         printf("%-46s %12.0f %8s %8s %8d\n", "raw libpq single-row INSERT commits", raw, "1.00x", "", 2 * raw_n);
         printf("%-46s %5.0f, %5.0f\n", "  (raw measured before, after)", raw_before, raw_after);
+        printf("%-46s %12.0f us\n", "  (one round trip, a prepared SELECT 1)", rtt);
     }
     snprintf(what, sizeof what, "W1 steps, 1 x %d, end to end", w1_n);
     if (want("w1"))
