@@ -470,11 +470,11 @@ static int live(pg_store *s);
  * its failure at a later call of the same transaction, at the latest at
  * commit (store.h).  One round of W1 (BEGIN, the frame, the history line,
  * NOTIFY, COMMIT) is one round trip instead of four; a round of N
- * checkpoints sends its 2N writes at once.  A savepoint, the connection
+ * checkpoints sends its 2N writes without waiting (a sync every PIPE_MAX).  A savepoint, the connection
  * lent to a step (durable_pg) and a rollback first collect what is in
  * flight and leave pipeline mode, so that SQL run on the connection
  * outside this file meets a connection in its ordinary mode.  Outside a
- * transaction every statement is run and waited for alone, as before. */
+ * transaction every statement is run and waited for alone. */
 
 /* Statements in flight before a sync is forced: bounds the results libpq
  * holds for a large round. */
