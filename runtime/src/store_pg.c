@@ -495,7 +495,7 @@ static int pipe_send(pg_store *s, int which, const char *sql, const params *p)
         rc = DURABLE_EIO;
     int sent = 0;
     if (rc == DURABLE_OK && which >= 0) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "d%d", which);
         sent = PQsendQueryPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
                                    p ? p->fmt : NULL, 0);
