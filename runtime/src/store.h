@@ -17,15 +17,68 @@
  * Every operation returns DURABLE_OK or a negative code.  Blobs and strings
  * handed to a store are copied by it (or used before the call returns); rows
  * it returns hold malloc'd memory that durable__row_clear frees.
+ *
+ * Transactions.  Between begin and commit the scheduler's reads and writes
+ * are one transaction, serializable against every other writer of the same
+ * store (SQLite: BEGIN IMMEDIATE takes the file's write lock; PostgreSQL:
+ * SERIALIZABLE).  Outside begin/commit each operation is its own
+ * transaction.  Any operation may fail; after a failure inside a
+ * transaction the scheduler rolls back and nothing of the transaction is
+ * assumed.  commit may fail with its outcome unknown (the connection was
+ * lost while it ran): the scheduler never guesses, it drops what it holds in
+ * memory and reads the store back (a frame's seq tells which checkpoint
+ * landed).  A commit that lost a serialization conflict reports EBUSY with
+ * `conflicted` true: nothing of it committed, and the round is redone.
+ * `changed` may report a change when there was none (a store that cannot
+ * tell, or the first call, says yes) but never loses one: each commit of
+ * another connection is reported by a later call (SQLite: the next one;
+ * PostgreSQL: one after its NOTIFY arrives, a moment after that commit
+ * returned), so a scheduler that re-reads on yes sees every write.
  */
 #ifndef DURABLE_STORE_H
 #define DURABLE_STORE_H
 
 #include "internal.h"
 
-/* What a coroutine waits for while `waiting`. */
-enum { DURABLE__WAIT_NONE = 0, DURABLE__WAIT_TIMER, DURABLE__WAIT_RETRY, DURABLE__WAIT_CHILD,
-       DURABLE__WAIT_SIGNAL, DURABLE__WAIT_ALL, DURABLE__WAIT_ANY };
+/* ---- How both stores encode a row ----
+ *
+ * These encodings are the stored format (docs/storage.md): a store writes
+ * and reads them through the names below and nothing else, and its SQL
+ * names a status or a wait kind only through these macros or a bound
+ * parameter.  store_common.c holds the code both stores share.
+ *
+ * A wait kind is stored as its number: what a coroutine waits for while
+ * `waiting`. */
+enum { DURABLE__WAIT_NONE = 0, DURABLE__WAIT_TIMER = 1, DURABLE__WAIT_RETRY = 2, DURABLE__WAIT_CHILD = 3,
+       DURABLE__WAIT_SIGNAL = 4, DURABLE__WAIT_ALL = 5, DURABLE__WAIT_ANY = 6 };
+
+/* A status is stored as its name (DURABLE_PAUSED is never stored: a paused
+ * workflow keeps its status and has the `paused` flag). */
+#define DURABLE__ST_READY "ready"
+#define DURABLE__ST_WAITING "waiting"
+#define DURABLE__ST_DONE "done"
+#define DURABLE__ST_FAILED "failed"
+#define DURABLE__ST_CANCELLED "cancelled"
+#define DURABLE__ST_HELD "held"
+/* The same as SQL literals and sets, for the statements that filter on them. */
+#define DURABLE__SQL_ST(name) "'" name "'"
+/* not finished: a worker may still run it, or an operator release it */
+#define DURABLE__SQL_UNFINISHED "('" DURABLE__ST_READY "', '" DURABLE__ST_WAITING "', '" DURABLE__ST_HELD "')"
+/* runnable by some worker now or later (what count_unfinished counts) */
+#define DURABLE__SQL_LIVE "('" DURABLE__ST_READY "', '" DURABLE__ST_WAITING "')"
+#define DURABLE__SQL_FINISHED "('" DURABLE__ST_DONE "', '" DURABLE__ST_FAILED "', '" DURABLE__ST_CANCELLED "')"
+/* a finished child that counts as failed for its parent */
+#define DURABLE__SQL_UNSUCCESSFUL "('" DURABLE__ST_FAILED "', '" DURABLE__ST_CANCELLED "')"
+
+/* A status as stored, and back (0 for text that is not one). */
+const char *durable__status_text(int status);
+int durable__status_parse(const char *text);
+
+/* The role of a schema field row: a parameter, a frame field (struct
+ * members are rows under their field, `parent` its idx), the result. */
+#define DURABLE__ROLE_PARAM "param"
+#define DURABLE__ROLE_FIELD "field"
+#define DURABLE__ROLE_RESULT "result"
 
 /* One workflow as stored: its durable_workflows row joined with its frame and
  * timer. */
@@ -109,6 +162,36 @@ typedef struct durable__schema {
 } durable__schema;
 
 void durable__schema_free(durable__schema *sc);
+
+/* Writing a schema (put_schema): fn as the rows of the schema tables, each
+ * handed to a store's callback in order; the first failure stops the walk
+ * and is returned.  Field rows are numbered per role in depth-first order
+ * (idx), a struct's members after it with parent = its idx (-1: none). */
+typedef struct durable__await_row {
+    int id, kind, occurrence, checks_error; /* occurrence: the how-manieth await of this callee */
+    uint32_t line;
+    const char *callee, *place, *text;
+    const durable_field *value; /* NULL: the await has no value */
+    const char *saves;          /* "0,2,3": the frame fields live after it */
+} durable__await_row;
+
+typedef struct durable__schema_sink {
+    int (*field_row)(void *ctx, const char *role, int idx, int parent, const durable_field *f);
+    int (*await_row)(void *ctx, const durable__await_row *a);
+    void *ctx;
+} durable__schema_sink;
+
+int durable__schema_rows(const durable_func *fn, const durable__schema_sink *sink);
+
+/* Reading one back (schema): a store appends each top-level param or field
+ * row it reads and each await row, then durable__schema_done checks the
+ * whole (descriptors valid, saves in range) and frees it on any failure.
+ * The add functions return a zeroed slot, or NULL when out of memory. */
+durable_field *durable__schema_add_field(durable__schema *sc, const char *role);
+durable__schema_await *durable__schema_add_await(durable__schema *sc);
+/* "0,2,3" (NULL or "": none) into a->saves: DURABLE_OK, ECORRUPT, ENOMEM. */
+int durable__schema_parse_saves(durable__schema_await *a, const char *text);
+int durable__schema_done(durable__schema *sc, int rc);
 
 typedef struct durable__store durable__store;
 
@@ -267,9 +350,13 @@ typedef struct durable__store_ops {
     /* The control flags operators set on workflow id: cancel and paused. */
     int (*flags)(durable__store *s, const char *id, int *cancel, int *paused);
 
-    /* Make up to `limit` waiting coroutines whose timer is due ready (their
-     * await completes, or a step retry re-issues), claimed by `owner`, and
-     * delete those timers; *ids (malloc'd) are the ones now ready. */
+    /* Make up to `limit` waiting coroutines whose timer is due ready,
+     * claimed by `owner`, and delete those timers; *ids (malloc'd) are the
+     * ones now ready.  A due DURABLE__WAIT_RETRY re-issues its step (ready
+     * stays 0); any other due timer (a sleep, a signal's timeout) completes
+     * its await with no value (ready = 1, value and payload NULL); either way
+     * wait_kind becomes DURABLE__WAIT_NONE.  A paused workflow's timer waits;
+     * a held one's fires but it stays held and is not returned. */
     int (*fire_timers)(durable__store *s, const char *owner, int64_t now, int limit, char ***ids, size_t *n);
     /* Claim up to `limit` ready, unpaused workflows not held by a live worker
      * (nor by `owner` itself, unless `mine`). */

@@ -217,7 +217,7 @@ void durable__filter_sql(const durable__filter *f, char style, int first, char *
         /* paused is a flag over the stored status, as in durable_status():
          * a paused workflow that has not finished matches only "paused" */
         int done = first + n;
-        params[n++] = durable_status_name(DURABLE_DONE);
+        params[n++] = durable__status_text(DURABLE_DONE);
         add(sql, cap, style, " WHERE (", 0);
         int terms = 0;
         for (int st = DURABLE_READY; st <= DURABLE_PAUSED; st++) {
@@ -233,7 +233,7 @@ void durable__filter_sql(const durable__filter *f, char style, int first, char *
             }
             add(sql, cap, style, "(w.status = ", 0);
             add(sql, cap, style, NULL, first + n);
-            params[n++] = durable_status_name(st);
+            params[n++] = durable__status_text(st);
             add(sql, cap, style, " AND (coalesce(f.paused, 0) = 0 OR w.status = ", 0);
             add(sql, cap, style, NULL, done);
             add(sql, cap, style, "))", 0);

@@ -58,13 +58,12 @@ enum {
  * held by a worker whose lease still runs; rows ?1 holds itself only when ?4
  * (after it dropped what it had in memory). */
 #define CLAIMABLE                                                                                     \
-    "w.status = 'ready' AND (w.owner IS NULL OR (?4 AND w.owner = ?1)"                                \
+    "w.status = " DURABLE__SQL_ST(DURABLE__ST_READY) " AND (w.owner IS NULL OR (?4 AND w.owner = ?1)"                                \
     " OR (w.owner <> ?1 AND w.owner NOT IN (SELECT id FROM durable_workers WHERE lease_ms >= ?2)))"  \
     " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)"
 #define DUE_TIMERS                                                                                    \
     "SELECT t.workflow FROM durable_timers t WHERE t.due_ms <= ?1"                                    \
     " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)"
-#define UNFINISHED "('ready', 'waiting', 'held')"
 
 static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_PUT_SCHEMA] = "INSERT OR IGNORE INTO durable_schemas(fingerprint, function, file, frame_size,"
@@ -99,24 +98,26 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = ?1 AND w.spawn_idx = ?2",
     [S_LIST_STATUS] = "SELECT id FROM durable_workflows WHERE status = ?1 ORDER BY rowid",
     [S_LIST_WAITING] = "SELECT w.id FROM durable_workflows w JOIN durable_frames f ON f.workflow = w.id"
-                       " WHERE w.status = 'waiting' AND f.wait_kind = 4 AND f.waiting_on = ?1 ORDER BY w.rowid",
+                       " WHERE w.status = " DURABLE__SQL_ST(DURABLE__ST_WAITING) " AND f.wait_kind = ?2 AND f.waiting_on = ?1"
+                       " ORDER BY w.rowid",
     [S_FAMILY] = "WITH RECURSIVE t(id, depth) AS (SELECT ?1, 0 UNION ALL"
                  " SELECT w.id, t.depth + 1 FROM durable_workflows w JOIN t ON w.parent = t.id)"
                  " SELECT t.id FROM t JOIN durable_workflows w ON w.id = t.id"
-                 " WHERE w.status IN " UNFINISHED " ORDER BY t.depth",
-    [S_SPAWNS] = "SELECT count(*), total(status IN " UNFINISHED "), total(status IN ('failed', 'cancelled'))"
+                 " WHERE w.status IN " DURABLE__SQL_UNFINISHED " ORDER BY t.depth",
+    [S_SPAWNS] = "SELECT count(*), total(status IN " DURABLE__SQL_UNFINISHED "),"
+                 " total(status IN " DURABLE__SQL_UNSUCCESSFUL ")"
                  " FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL",
     [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL"
-                     " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
+                     " AND collected = 0 AND status IN " DURABLE__SQL_FINISHED
                      " ORDER BY updated_ms, spawn_idx LIMIT 1",
     [S_DUE_LIST] = DUE_TIMERS " ORDER BY t.due_ms LIMIT ?2",
     /* the worker that fires a timer claims its workflow in the same write */
-    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = 'ready', owner = ?3, updated_ms = ?2"
-                      " WHERE id = ?1 AND status = 'waiting'",
+    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = " DURABLE__SQL_ST(DURABLE__ST_READY) ", owner = ?3,"
+                      " updated_ms = ?2 WHERE id = ?1 AND status = " DURABLE__SQL_ST(DURABLE__ST_WAITING),
     /* A due sleep or signal timeout completes its await with value 0; a due
      * step retry leaves ready = 0 so the step is issued again. */
-    [S_FIRE_FRAME] = "UPDATE durable_frames SET ready = (attempt = 0), wait_kind = 0, waiting_on = NULL,"
-                     " value = NULL, payload = NULL WHERE workflow = ?1",
+    [S_FIRE_FRAME] = "UPDATE durable_frames SET ready = (wait_kind <> ?2), wait_kind = ?3,"
+                     " waiting_on = NULL, value = NULL, payload = NULL WHERE workflow = ?1",
     [S_CLAIM] = "UPDATE durable_workflows SET owner = ?1 WHERE rowid IN"
                 " (SELECT w.rowid FROM durable_workflows w WHERE " CLAIMABLE " ORDER BY w.rowid LIMIT ?3)"
                 " RETURNING id",
@@ -125,7 +126,7 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused))",
     [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable_timers t WHERE NOT EXISTS"
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)",
-    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN ('ready', 'waiting')",
+    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN " DURABLE__SQL_LIVE,
     [S_BEAT] = "INSERT INTO durable_workers(id, lease_ms) VALUES (?1, ?2)"
                " ON CONFLICT(id) DO UPDATE SET lease_ms = excluded.lease_ms",
     [S_WORKERS] = "SELECT id FROM durable_workers WHERE lease_ms >= ?1",
@@ -138,7 +139,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_META_SET] = "INSERT OR REPLACE INTO durable_meta(key, value) VALUES (?1, ?2)",
     [S_SCHEMA] = "SELECT function, frame_size, args_size FROM durable_schemas WHERE fingerprint = ?1",
     [S_SCHEMA_FIELDS] = "SELECT role, name, type, kind, offset, size, count, line FROM durable_schema_fields"
-                        " WHERE fingerprint = ?1 AND parent IS NULL AND role IN ('field', 'param')"
+                        " WHERE fingerprint = ?1 AND parent IS NULL"
+                        " AND role IN ('" DURABLE__ROLE_FIELD "', '" DURABLE__ROLE_PARAM "')"
                         " ORDER BY role, idx",
     [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
                         " checks_error, saves, line, place, text FROM durable_schema_awaits"
@@ -146,9 +148,9 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_SET_ARGS] = "UPDATE durable_workflows SET args = ?2 WHERE id = ?1",
     /* finished, old, and not the child of an unfinished parent (which may
      * still read its result) */
-    [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
+    [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN " DURABLE__SQL_FINISHED
                      " AND w.updated_ms < ?1 AND NOT EXISTS (SELECT 1 FROM durable_workflows p"
-                     " WHERE p.id = w.parent AND p.status IN " UNFINISHED ")",
+                     " WHERE p.id = w.parent AND p.status IN " DURABLE__SQL_UNFINISHED ")",
     [S_PURGE_WF] = "DELETE FROM durable_workflows WHERE id = ?1",
     [S_PURGE_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
     [S_PURGE_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
@@ -208,6 +210,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *st[S_COUNT_OF_STATEMENTS];
     int64_t data_version;
     durable_options opts;
+    uint64_t put_fp; /* the schema put_schema is writing */
 } sqlite_store;
 
 static int map_rc(int rc)
@@ -229,19 +232,6 @@ static int map_rc(int rc)
 static int64_t now_ms(sqlite_store *s)
 {
     return s->opts.clock ? s->opts.clock(s->opts.clock_ctx) : durable__realtime_ms();
-}
-
-static const char *status_text(int st)
-{
-    return durable_status_name(st);
-}
-
-static int status_parse(const char *t)
-{
-    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++)
-        if (t && strcmp(t, durable_status_name(st)) == 0)
-            return st;
-    return 0;
 }
 
 /* Run a prepared statement to completion and reset it. */
@@ -694,34 +684,45 @@ static void sq_rollback(durable__store *base)
 
 /* ---- schemas ---- */
 
-static int put_fields(sqlite_store *s, uint64_t fp, const char *role, const durable_field *f, uint32_t n,
-                      int parent, int *idx)
+static int put_field(void *ctx, const char *role, int idx, int parent, const durable_field *f)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = s->st[S_PUT_FIELD];
-        int me = (*idx)++;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)fp);
-        bind_text(st, 2, role);
-        sqlite3_bind_int(st, 3, me);
-        if (parent >= 0)
-            sqlite3_bind_int(st, 4, parent);
-        bind_text(st, 5, f[i].name);
-        bind_text(st, 6, f[i].type);
-        sqlite3_bind_int(st, 7, f[i].kind);
-        sqlite3_bind_int64(st, 8, f[i].offset);
-        sqlite3_bind_int64(st, 9, f[i].size);
-        sqlite3_bind_int64(st, 10, f[i].count);
-        sqlite3_bind_int64(st, 11, f[i].line);
-        int rc = step_done(st);
-        if (rc != DURABLE_OK)
-            return rc;
-        if (f[i].kind == DURABLE_KIND_STRUCT && f[i].members) {
-            rc = put_fields(s, fp, role, f[i].members, f[i].nmembers, me, idx);
-            if (rc != DURABLE_OK)
-                return rc;
-        }
+    sqlite_store *s = ctx;
+    sqlite3_stmt *st = s->st[S_PUT_FIELD];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->put_fp);
+    bind_text(st, 2, role);
+    sqlite3_bind_int(st, 3, idx);
+    if (parent >= 0)
+        sqlite3_bind_int(st, 4, parent);
+    bind_text(st, 5, f->name);
+    bind_text(st, 6, f->type);
+    sqlite3_bind_int(st, 7, f->kind);
+    sqlite3_bind_int64(st, 8, f->offset);
+    sqlite3_bind_int64(st, 9, f->size);
+    sqlite3_bind_int64(st, 10, f->count);
+    sqlite3_bind_int64(st, 11, f->line);
+    return step_done(st);
+}
+
+static int put_await(void *ctx, const durable__await_row *a)
+{
+    sqlite_store *s = ctx;
+    sqlite3_stmt *st = s->st[S_PUT_AWAIT];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->put_fp);
+    sqlite3_bind_int(st, 2, a->id);
+    sqlite3_bind_int(st, 3, a->kind);
+    bind_text(st, 4, a->callee);
+    sqlite3_bind_int(st, 5, a->occurrence);
+    sqlite3_bind_int64(st, 6, a->line);
+    if (a->value) {
+        bind_text(st, 7, a->value->type);
+        sqlite3_bind_int(st, 8, a->value->kind);
+        sqlite3_bind_int64(st, 9, a->value->size);
     }
-    return DURABLE_OK;
+    sqlite3_bind_int(st, 10, a->checks_error);
+    bind_text(st, 11, a->saves);
+    bind_text(st, 12, a->place);
+    bind_text(st, 13, a->text);
+    return step_done(st);
 }
 
 static int sq_put_schema(durable__store *base, const durable_func *fn)
@@ -737,42 +738,8 @@ static int sq_put_schema(durable__store *base, const durable_func *fn)
     int rc = step_done(st);
     if (rc != DURABLE_OK || sqlite3_changes(s->db) == 0)
         return rc; /* already there */
-    int idx = 0;
-    rc = put_fields(s, fn->fingerprint, "param", fn->params, fn->nparams, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK)
-        rc = put_fields(s, fn->fingerprint, "field", fn->fields, fn->nfields, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK && fn->result)
-        rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
-    for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
-        const durable_await *a = &fn->awaits[i];
-        int occurrence = 0; /* the how-manieth await of this callee: an identity edits keep */
-        for (uint32_t k = 0; k < i; k++)
-            occurrence += strcmp(fn->awaits[k].callee ? fn->awaits[k].callee : "", a->callee ? a->callee : "") == 0;
-        char *saves = durable__saves_text(a);
-        if (!saves)
-            return DURABLE_ENOMEM;
-        st = s->st[S_PUT_AWAIT];
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)fn->fingerprint);
-        sqlite3_bind_int(st, 2, a->id);
-        sqlite3_bind_int(st, 3, a->kind);
-        bind_text(st, 4, a->callee);
-        sqlite3_bind_int(st, 5, occurrence);
-        sqlite3_bind_int64(st, 6, a->line);
-        if (a->value) {
-            bind_text(st, 7, a->value->type);
-            sqlite3_bind_int(st, 8, a->value->kind);
-            sqlite3_bind_int64(st, 9, a->value->size);
-        }
-        sqlite3_bind_int(st, 10, a->checks_error);
-        bind_text(st, 11, saves);
-        bind_text(st, 12, a->place);
-        bind_text(st, 13, a->text);
-        rc = step_done(st);
-        free(saves);
-    }
-    return rc;
+    s->put_fp = fn->fingerprint;
+    return durable__schema_rows(fn, &(durable__schema_sink){put_field, put_await, s});
 }
 
 /* ---- workflow rows ---- */
@@ -786,7 +753,7 @@ static int sq_insert(durable__store *base, const durable__row *r)
     bind_text(st, 3, r->parent);
     if (r->spawn_idx >= 0)
         sqlite3_bind_int(st, 4, r->spawn_idx);
-    bind_text(st, 5, status_text(r->status));
+    bind_text(st, 5, durable__status_text(r->status));
     bind_buf(st, 6, &r->args);
     sqlite3_bind_int64(st, 7, now_ms(s));
     int rc = step_done(st);
@@ -816,7 +783,7 @@ static int sq_update(durable__store *base, durable__row *r, int what)
     if (what & DURABLE__W_STATUS) {
         st = s->st[S_SET_STATUS];
         bind_text(st, 1, r->id);
-        bind_text(st, 2, status_text(r->status));
+        bind_text(st, 2, durable__status_text(r->status));
         bind_text(st, 3, r->owner);
         sqlite3_bind_int(st, 4, r->error_code);
         bind_text(st, 5, r->error);
@@ -869,7 +836,7 @@ static int sq_update(durable__store *base, durable__row *r, int what)
         st = s->st[S_SET_RESULT];
         bind_text(st, 1, r->id);
         bind_buf(st, 2, &r->result);
-        bind_text(st, 3, status_text(r->status));
+        bind_text(st, 3, durable__status_text(r->status));
         sqlite3_bind_int(st, 4, r->error_code);
         bind_text(st, 5, r->error);
         sqlite3_bind_int64(st, 6, now_ms(s));
@@ -938,7 +905,7 @@ static int read_row(sqlite3_stmt *st, durable__row *r)
             rc = DURABLE_ENOMEM;
     r->spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
     r->collected = sqlite3_column_int(st, 4);
-    r->status = status_parse((const char *)sqlite3_column_text(st, 5));
+    r->status = durable__status_parse((const char *)sqlite3_column_text(st, 5));
     r->error_code = sqlite3_column_int(st, 7);
     if (rc == DURABLE_OK && !r->status)
         rc = DURABLE_ECORRUPT;
@@ -1019,13 +986,6 @@ static int sq_savepoint(durable__store *base, int op)
     return op >= 0 && op <= 2 ? exec(((sqlite_store *)base)->db, sql[op]) : DURABLE_EINVAL;
 }
 
-void durable__ids_free(char **ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-}
-
 /* Step a bound statement to its end, collecting column 0 of each row. */
 static int collect_ids(sqlite3_stmt *st, char ***ids, size_t *n)
 {
@@ -1067,7 +1027,9 @@ static int sq_list(durable__store *base, int status, const char *name, char ***i
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = s->st[name ? S_LIST_WAITING : S_LIST_STATUS];
-    bind_text(st, 1, name ? name : status_text(status));
+    bind_text(st, 1, name ? name : durable__status_text(status));
+    if (name)
+        sqlite3_bind_int(st, 2, DURABLE__WAIT_SIGNAL);
     return collect_ids(st, ids, n);
 }
 
@@ -1131,8 +1093,13 @@ static int sq_fire_timers(durable__store *base, const char *owner, int64_t now, 
         bind_text(st, 3, owner);
         rc = step_done(st);
         int claimed = sqlite3_changes(s->db) > 0;
-        if (rc == DURABLE_OK)
-            rc = by_id(s, S_FIRE_FRAME, (*ids)[i]);
+        if (rc == DURABLE_OK) {
+            st = s->st[S_FIRE_FRAME];
+            bind_text(st, 1, (*ids)[i]);
+            sqlite3_bind_int(st, 2, DURABLE__WAIT_RETRY);
+            sqlite3_bind_int(st, 3, DURABLE__WAIT_NONE);
+            rc = step_done(st);
+        }
         if (rc == DURABLE_OK)
             rc = by_id(s, S_DEL_TIMER, (*ids)[i]);
         if (claimed)
@@ -1274,60 +1241,6 @@ static int sq_take_signal(durable__store *base, const char *id, const char *name
 
 /* ---- schemas read back ---- */
 
-void durable__schema_free(durable__schema *sc)
-{
-    for (uint32_t i = 0; i < sc->nfields; i++) {
-        free((char *)sc->fields[i].name);
-        free((char *)sc->fields[i].type);
-    }
-    for (uint32_t i = 0; i < sc->nparams; i++) {
-        free((char *)sc->params[i].name);
-        free((char *)sc->params[i].type);
-    }
-    for (uint32_t i = 0; i < sc->nawaits; i++) {
-        free(sc->awaits[i].callee);
-        free(sc->awaits[i].place);
-        free(sc->awaits[i].text);
-        free((char *)sc->awaits[i].value.type);
-        free(sc->awaits[i].saves);
-    }
-    free(sc->fields);
-    free(sc->params);
-    free(sc->awaits);
-    free(sc->function);
-    memset(sc, 0, sizeof *sc);
-}
-
-/* "0,2,3" -> {0, 2, 3}; returns 0 on malformed text. */
-/* "0,2,3" into a malloc'd array: DURABLE_OK, ECORRUPT for anything else,
- * ENOMEM. */
-static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (!t || !*t)
-        return DURABLE_OK;
-    size_t cap = 1;
-    for (const char *c = t; *c; c++)
-        cap += *c == ',';
-    uint32_t *v = durable__malloc(cap * sizeof *v);
-    if (!v)
-        return DURABLE_ENOMEM;
-    for (const char *c = t; *c;) {
-        char *end;
-        unsigned long x = strtoul(c, &end, 10);
-        if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
-            free(v);
-            *n = 0;
-            return DURABLE_ECORRUPT;
-        }
-        v[(*n)++] = (uint32_t)x;
-        c = *end ? end + 1 : end;
-    }
-    *out = v;
-    return DURABLE_OK;
-}
-
 static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -1349,17 +1262,11 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
     st = s->st[S_SCHEMA_FIELDS];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int param = strcmp((const char *)sqlite3_column_text(st, 0), "param") == 0;
-        durable_field **arr = param ? &out->params : &out->fields;
-        uint32_t *n = param ? &out->nparams : &out->nfields;
-        durable_field *grown = durable__realloc(*arr, (*n + 1) * sizeof **arr);
-        if (!grown) {
+        durable_field *f = durable__schema_add_field(out, (const char *)sqlite3_column_text(st, 0));
+        if (!f) {
             ret = DURABLE_ENOMEM;
             break;
         }
-        *arr = grown;
-        durable_field *f = &grown[(*n)++];
-        memset(f, 0, sizeof *f);
         f->name = col_strdup(st, 1);
         f->type = col_strdup(st, 2);
         f->kind = sqlite3_column_int(st, 3);
@@ -1378,23 +1285,18 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
     st = s->st[S_SCHEMA_AWAITS];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        durable__schema_await *grown = durable__realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
-        if (!grown) {
+        durable__schema_await *a = durable__schema_add_await(out);
+        if (!a) {
             ret = DURABLE_ENOMEM;
             break;
         }
-        out->awaits = grown;
-        durable__schema_await *a = &grown[out->nawaits++];
-        memset(a, 0, sizeof *a);
         a->id = sqlite3_column_int(st, 0);
         a->kind = sqlite3_column_int(st, 1);
         a->callee = col_strdup(st, 2);
         a->occurrence = sqlite3_column_int(st, 3);
-        a->value.name = "";
         a->value.type = col_strdup(st, 4);
         a->value.kind = sqlite3_column_int(st, 5);
         a->value.size = (uint32_t)sqlite3_column_int64(st, 6);
-        a->value.count = 1;
         a->checks_error = sqlite3_column_int(st, 7);
         a->line = (uint32_t)sqlite3_column_int64(st, 9);
         a->place = col_strdup(st, 10); /* NULL: written before places were stored */
@@ -1402,7 +1304,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         if (!a->callee)
             ret = sqlite3_column_type(st, 2) == SQLITE_NULL ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
         else
-            ret = parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves);
+            ret = durable__schema_parse_saves(a, (const char *)sqlite3_column_text(st, 8));
         if (ret == DURABLE_OK && !a->value.type && sqlite3_column_type(st, 4) != SQLITE_NULL)
             ret = DURABLE_ENOMEM;
         if (ret == DURABLE_OK && ((!a->place && sqlite3_column_type(st, 10) != SQLITE_NULL) ||
@@ -1413,17 +1315,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         ret = map_rc(rc);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (ret == DURABLE_OK && (out->frame_size > DURABLE__MAX_STRUCT || out->args_size > DURABLE__MAX_STRUCT ||
-                              durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
-                              durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
-        ret = DURABLE_ECORRUPT;
-    for (uint32_t i = 0; ret == DURABLE_OK && i < out->nawaits; i++)
-        for (uint32_t k = 0; k < out->awaits[i].nsaves; k++)
-            if (out->awaits[i].saves[k] >= out->nfields)
-                ret = DURABLE_ECORRUPT;
-    if (ret != DURABLE_OK)
-        durable__schema_free(out);
-    return ret;
+    return durable__schema_done(out, ret);
 }
 
 static int sq_set_args(durable__store *base, const char *id, const durable__buf *args)
@@ -1477,23 +1369,6 @@ static int sq_meta_set(durable__store *base, const char *key, int64_t value)
     bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, value);
     return step_done(st);
-}
-
-void durable__row_clear(durable__row *r)
-{
-    free(r->id);
-    free(r->function);
-    free(r->parent);
-    free(r->owner);
-    free(r->waiting_on);
-    free(r->policy);
-    free(r->error);
-    durable__buf_free(&r->args);
-    durable__buf_free(&r->frame);
-    durable__buf_free(&r->value);
-    durable__buf_free(&r->payload);
-    durable__buf_free(&r->result);
-    memset(r, 0, sizeof *r);
 }
 
 void *durable__store_sqlite_handle(durable__store *base)
@@ -1551,7 +1426,7 @@ static int rd_listed(sqlite3_stmt *st, void (*each)(void *, const durable__liste
         w.function = rd_text(st, 1) ? rd_text(st, 1) : "?";
         w.parent = rd_text(st, 2);
         w.spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
-        w.status = status_parse(rd_text(st, 4));
+        w.status = durable__status_parse(rd_text(st, 4));
         w.paused = sqlite3_column_int64(st, 6) != 0;
         w.state = sqlite3_column_int(st, 5) ? sqlite3_column_int(st, 7) : -1;
         w.callee = rd_text(st, 8);
@@ -1843,7 +1718,7 @@ static int sq_read_counts(durable__store *base, void (*each)(void *, const durab
     if (rc != DURABLE_OK)
         return rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        durable__count_row c = {rd_text(st, 0) ? rd_text(st, 0) : "", status_parse(rd_text(st, 1)),
+        durable__count_row c = {rd_text(st, 0) ? rd_text(st, 0) : "", durable__status_parse(rd_text(st, 1)),
                                 sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3)};
         each(ctx, &c);
     }
