@@ -1683,6 +1683,404 @@ static int pg_conflicted(durable__store *base)
     return ((pg_store *)base)->conflict;
 }
 
+/* ---- reading, for the `durable` tool (store.h, durable__read_ops) ----
+ *
+ * A store opened with durable__store_pg_open_read holds a session whose
+ * transactions are read-only (default_transaction_read_only) and no
+ * prepared statements: each read operation runs its own, unnamed.  A lost
+ * connection is an error (DURABLE_EIO), not made again: the tool's command
+ * is short and says so. */
+
+/* Run sql with text parameters p; on success *out holds the result. */
+static int rd_run(pg_store *s, const char *sql, const params *p, PGresult **out)
+{
+    *out = NULL;
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        return DURABLE_EIO;
+    PGresult *r = PQprepare(s->conn, "", sql, 0, NULL);
+    int rc = result_rc(s, r);
+    PQclear(r);
+    if (rc != DURABLE_OK)
+        return rc;
+    r = PQexecPrepared(s->conn, "", p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 0);
+    rc = result_rc(s, r);
+    if (rc != DURABLE_OK)
+        PQclear(r);
+    else
+        *out = r;
+    return rc;
+}
+
+static const char *rd_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+#define LISTED_SELECT                                                                                       \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.status, (f.workflow IS NOT NULL)::int,"             \
+    " coalesce(f.paused, 0), f.state, a.callee, a.line, w.created_ms, w.updated_ms"                       \
+    " FROM durable.workflows w LEFT JOIN durable.frames f ON f.workflow = w.id"                           \
+    " LEFT JOIN durable.schema_awaits a ON a.fingerprint = f.fingerprint AND a.id = f.state"
+
+static void rd_listed(const PGresult *r, void (*each)(void *, const durable__listed *), void *ctx)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__listed w = {0};
+        w.id = rd_text(r, i, 0) ? rd_text(r, i, 0) : "?";
+        w.function = rd_text(r, i, 1) ? rd_text(r, i, 1) : "?";
+        w.parent = rd_text(r, i, 2);
+        w.spawn_idx = PQgetisnull(r, i, 3) ? -1 : (int)col_int(r, i, 3);
+        w.status = durable__status_parse(rd_text(r, i, 4));
+        w.paused = col_int(r, i, 6) != 0;
+        w.state = col_int(r, i, 5) ? (int)col_int(r, i, 7) : -1;
+        w.callee = rd_text(r, i, 8);
+        w.line = col_int(r, i, 9);
+        w.created_ms = col_int(r, i, 10);
+        w.updated_ms = col_int(r, i, 11);
+        each(ctx, &w);
+    }
+}
+
+static int pg_read_list(durable__store *base, const durable__filter *f, int64_t offset, int64_t limit,
+                        void (*each)(void *, const durable__listed *), void *ctx)
+{
+    char where[1024], sql[2048];
+    const char *texts[10];
+    int np;
+    durable__filter_sql(f, '$', 1, where, sizeof where, texts, &np);
+    snprintf(sql, sizeof sql, LISTED_SELECT "%s ORDER BY w.ord LIMIT $%d OFFSET $%d", where, np + 1, np + 2);
+    params p = {0};
+    for (int i = 0; i < np; i++)
+        p_text(&p, texts[i]);
+    if (limit < 0)
+        p_text(&p, NULL); /* LIMIT NULL: all */
+    else
+        p_int(&p, limit);
+    p_int(&p, offset);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc == DURABLE_OK) {
+        rd_listed(r, each, ctx);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_count(durable__store *base, const durable__filter *f, int64_t *n)
+{
+    char where[1024], sql[1536];
+    const char *texts[10];
+    int np;
+    durable__filter_sql(f, '$', 1, where, sizeof where, texts, &np);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM durable.workflows w%s%s",
+             f->statuses ? " LEFT JOIN durable.frames f ON f.workflow = w.id" : "", where);
+    params p = {0};
+    for (int i = 0; i < np; i++)
+        p_text(&p, texts[i]);
+    PGresult *r;
+    *n = 0;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc == DURABLE_OK) {
+        *n = PQntuples(r) ? col_int(r, 0, 0) : 0;
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_workflow(durable__store *base, const char *id, durable__detail *out)
+{
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT r.*, x.created_ms, x.updated_ms,"
+                    " (EXISTS (SELECT 1 FROM durable.frames y WHERE y.workflow = r.id))::int,"
+                    " (r.due_ms IS NOT NULL)::int"
+                    " FROM (" ROW_SELECT " WHERE w.id = $1) r JOIN durable.workflows x ON x.id = r.id",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = DURABLE_ENOENT;
+    } else {
+        rc = read_row(r, &out->row);
+        out->created_ms = col_int(r, 0, 27);
+        out->updated_ms = col_int(r, 0, 28);
+        out->has_frame = (int)col_int(r, 0, 29);
+        out->has_timer = (int)col_int(r, 0, 30);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_read_children(durable__store *base, const char *id, void (*each)(void *, const durable__listed *),
+                            void *ctx)
+{
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, LISTED_SELECT " WHERE w.parent = $1 ORDER BY w.ord", &p, &r);
+    if (rc == DURABLE_OK) {
+        rd_listed(r, each, ctx);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_history(durable__store *base, const char *id, int64_t offset, int64_t limit,
+                           void (*each)(void *, const durable__history_row *), void *ctx)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT h.workflow, w.function, h.checkpoint, h.await_id, h.event, h.attempt, h.error_code,"
+             " h.detail, h.at_ms, h.fingerprint FROM durable.history h"
+             " LEFT JOIN durable.workflows w ON w.id = h.workflow"
+             "%s ORDER BY h.workflow, h.checkpoint, h.at_ms LIMIT $%d OFFSET $%d",
+             id ? " WHERE h.workflow = $1" : "", id ? 2 : 1, id ? 3 : 2);
+    params p = {0};
+    if (id)
+        p_text(&p, id);
+    if (limit < 0)
+        p_text(&p, NULL);
+    else
+        p_int(&p, limit);
+    p_int(&p, offset);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__history_row h = {0};
+        h.workflow = rd_text(r, i, 0);
+        h.function = rd_text(r, i, 1);
+        h.checkpoint = col_int(r, i, 2);
+        h.await_id = (int)col_int(r, i, 3);
+        h.event = rd_text(r, i, 4);
+        h.attempt = (int)col_int(r, i, 5);
+        h.error_code = (int)col_int(r, i, 6);
+        h.detail = rd_text(r, i, 7);
+        h.at_ms = col_int(r, i, 8);
+        h.has_fingerprint = !PQgetisnull(r, i, 9);
+        h.fingerprint = (uint64_t)col_int(r, i, 9);
+        each(ctx, &h);
+    }
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+static int pg_read_signals(durable__store *base, const char *id,
+                           void (*each)(void *, const char *, size_t, int64_t), void *ctx)
+{
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT name, coalesce(octet_length(data), 0), sent_ms FROM durable.signals"
+                    " WHERE workflow = $1 ORDER BY seq",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        each(ctx, rd_text(r, i, 0) ? rd_text(r, i, 0) : "?", (size_t)col_int(r, i, 1), col_int(r, i, 2));
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+static int pg_read_schema(durable__store *base, uint64_t fingerprint, durable__schema_view *out)
+{
+    pg_store *s = (pg_store *)base;
+    memset(out, 0, sizeof *out);
+    out->fingerprint = fingerprint;
+    params p = {0};
+    p_int(&p, (int64_t)fingerprint);
+    PGresult *r;
+    int rc = rd_run(s, "SELECT function, file, frame_size, args_size FROM durable.schemas WHERE fingerprint = $1",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    int sizes_bad = 0;
+    if (PQntuples(r) == 0) {
+        rc = DURABLE_ENOENT;
+    } else {
+        int64_t fs = col_int(r, 0, 2), as = col_int(r, 0, 3);
+        sizes_bad = fs < 0 || fs > (int64_t)UINT32_MAX || as < 0 || as > (int64_t)UINT32_MAX;
+        out->frame_size = sizes_bad ? 0 : (uint32_t)fs;
+        out->args_size = sizes_bad ? 0 : (uint32_t)as;
+        out->function = durable__schema_view_strdup(out, rd_text(r, 0, 0));
+        out->file = durable__schema_view_strdup(out, rd_text(r, 0, 1));
+        rc = out->function && out->file ? DURABLE_OK : DURABLE_ENOMEM;
+    }
+    PQclear(r);
+    static const char *const roles[] = {"field", "param", "result"};
+    for (int k = 0; k < 3 && rc == DURABLE_OK; k++) {
+        params q = {0};
+        p_int(&q, (int64_t)fingerprint);
+        p_text(&q, roles[k]);
+        rc = rd_run(s,
+                    "SELECT idx, parent, name, type, kind, \"offset\", size, count, line FROM durable.schema_fields"
+                    " WHERE fingerprint = $1 AND role = $2 ORDER BY idx",
+                    &q, &r);
+        if (rc != DURABLE_OK)
+            break;
+        size_t n = (size_t)PQntuples(r);
+        durable__field_row *rows = durable__calloc(n ? n : 1, sizeof *rows);
+        if (!rows)
+            rc = DURABLE_ENOMEM;
+        for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+            durable__field_row *f = &rows[i];
+            int row = (int)i;
+            f->idx = col_int(r, row, 0);
+            f->parent = PQgetisnull(r, row, 1) ? -1 : col_int(r, row, 1);
+            f->name = rd_text(r, row, 2);
+            f->type = rd_text(r, row, 3);
+            f->kind = col_int(r, row, 4);
+            f->offset = col_int(r, row, 5);
+            f->size = col_int(r, row, 6);
+            f->count = col_int(r, row, 7);
+            f->line = col_int(r, row, 8);
+        }
+        if (rc == DURABLE_OK)
+            rc = durable__schema_view_role(out, roles[k], rows, n, sizes_bad);
+        free(rows);
+        PQclear(r);
+    }
+    if (rc == DURABLE_OK)
+        rc = rd_run(s,
+                    "SELECT id, kind, callee, line, value_type, value_kind, value_size, checks_error, saves,"
+                    " place, text FROM durable.schema_awaits WHERE fingerprint = $1 ORDER BY id",
+                    &p, &r);
+    if (rc == DURABLE_OK) {
+        for (int i = 0; rc == DURABLE_OK && i < PQntuples(r); i++) {
+            durable__await_view a = {0};
+            a.id = (int)col_int(r, i, 0);
+            a.kind = (int)col_int(r, i, 1);
+            a.callee = rd_text(r, i, 2);
+            a.line = col_int(r, i, 3);
+            a.value_type = rd_text(r, i, 4);
+            a.value_kind = (int)col_int(r, i, 5);
+            a.value_size = col_int(r, i, 6);
+            a.checks_error = (int)col_int(r, i, 7);
+            a.place = rd_text(r, i, 9);
+            a.text = rd_text(r, i, 10);
+            rc = durable__schema_view_add_await(out, &a, rd_text(r, i, 8));
+        }
+        PQclear(r);
+    }
+    if (rc != DURABLE_OK)
+        durable__schema_view_free(out);
+    return rc;
+}
+
+static int pg_read_fingerprints(durable__store *base, const char *function, uint64_t **fps, size_t *n)
+{
+    *fps = NULL;
+    *n = 0;
+    params p = {0};
+    p_text(&p, function);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, "SELECT fingerprint FROM durable.schemas WHERE function = $1 ORDER BY fingerprint",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    if (rows) {
+        *fps = durable__calloc(rows, sizeof **fps);
+        if (!*fps)
+            rc = DURABLE_ENOMEM;
+        for (size_t i = 0; rc == DURABLE_OK && i < rows; i++)
+            (*fps)[i] = (uint64_t)col_int(r, (int)i, 0);
+        if (rc == DURABLE_OK)
+            *n = rows;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_read_counts(durable__store *base, void (*each)(void *, const durable__count_row *), void *ctx)
+{
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT w.function, w.status, (coalesce(f.paused, 0) <> 0)::int, count(*) FROM durable.workflows w"
+                    " LEFT JOIN durable.frames f ON f.workflow = w.id GROUP BY 1, 2, 3",
+                    NULL, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__count_row c = {rd_text(r, i, 0) ? rd_text(r, i, 0) : "", durable__status_parse(rd_text(r, i, 1)),
+                                (int)col_int(r, i, 2), col_int(r, i, 3)};
+        each(ctx, &c);
+    }
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+/* The first line of libpq's last message. */
+static const char *pg_read_error(durable__store *base)
+{
+    static char line[512];
+    pg_store *s = (pg_store *)base;
+    const char *m = s->conn ? PQerrorMessage(s->conn) : "";
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(m ? m : "", "\n"), m ? m : "");
+    return line;
+}
+
+static const durable__read_ops pg_read_ops = {
+    .list = pg_read_list,
+    .count = pg_read_count,
+    .workflow = pg_read_workflow,
+    .children = pg_read_children,
+    .history = pg_read_history,
+    .signals = pg_read_signals,
+    .schema = pg_read_schema,
+    .fingerprints = pg_read_fingerprints,
+    .counts = pg_read_counts,
+    .error = pg_read_error,
+};
+
+int durable__store_pg_open_read(durable__store **out, const char *uri, char *name, size_t namelen, char *why,
+                                size_t whylen)
+{
+    *out = NULL;
+    uri_for_message(uri, name, namelen);
+    if (pthread_once(&pq_once, pq_load) != 0 || !pq_ok) {
+        snprintf(why, whylen, "cannot open: %s", pq_missing[0] ? pq_missing : "libpq not loaded");
+        return DURABLE_EINVAL;
+    }
+    pg_store *s = durable__calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    s->base.ops = &pg_ops;
+    s->conn = PQconnectdb(uri);
+    int rc = !s->conn ? DURABLE_ENOMEM : PQstatus(s->conn) != CONNECTION_OK ? DURABLE_EIO : DURABLE_OK;
+    if (rc != DURABLE_OK) {
+        snprintf(why, whylen, "cannot open: %s", rc == DURABLE_ENOMEM ? "out of memory" : pg_read_error(&s->base));
+        pg_close(&s->base);
+        return rc;
+    }
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    rc = exec_sql(s, "SET default_transaction_read_only = on; SET bytea_output = 'hex';"
+                     " SET client_encoding = 'UTF8'; SET statement_timeout = 0");
+    int fresh = 0;
+    if (rc == DURABLE_OK)
+        rc = inspect(s, &fresh);
+    if (rc == DURABLE_OK && fresh)
+        rc = DURABLE_ENOENT;
+    switch (rc) {
+    case DURABLE_OK: *out = &s->base; return DURABLE_OK;
+    case DURABLE_ENOENT: snprintf(why, whylen, "not a durable database (no schema durable with our tables)"); break;
+    case DURABLE_ENOTDB: snprintf(why, whylen, "not a durable database (schema durable holds tables not ours)"); break;
+    case DURABLE_ENEWER: snprintf(why, whylen, "written by a newer format version of libdurable"); break;
+    case DURABLE_ECORRUPT: snprintf(why, whylen, "not a durable database of a known layout (durable.meta)"); break;
+    case DURABLE_ENOMEM: snprintf(why, whylen, "out of memory"); break;
+    default: snprintf(why, whylen, "cannot read: %s", pg_read_error(&s->base)); break;
+    }
+    pg_close(&s->base);
+    return rc == DURABLE_ENOENT ? DURABLE_ENOTDB : rc;
+}
+
 static const durable__store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -1716,6 +2114,7 @@ static const durable__store_ops pg_ops = {
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
     .conflicted = pg_conflicted,
+    .read = &pg_read_ops,
 };
 
 /* The connection of a PostgreSQL store (a PGconn *), else NULL; out of
@@ -1733,6 +2132,9 @@ void *durable__store_pg_handle(durable__store *base)
 
 #include "store.h"
 
+#include <stdio.h>
+#include <string.h>
+
 /* A URI given to a build without the PostgreSQL store is refused with a
  * reason, so a dispatch on the URI's scheme needs no #ifdef. */
 int durable__store_pg_open(durable__store **out, const char *uri, const durable_options *o)
@@ -1748,6 +2150,16 @@ void *durable__store_pg_handle(durable__store *s)
 {
     (void)s;
     return NULL;
+}
+
+int durable__store_pg_open_read(durable__store **out, const char *uri, char *name, size_t namelen, char *why,
+                                size_t whylen)
+{
+    *out = NULL;
+    const char *scheme = strstr(uri, "://");
+    snprintf(name, namelen, "%.*s...", (int)(scheme ? scheme + 3 - uri : 0), uri); /* never a password */
+    snprintf(why, whylen, "cannot open a PostgreSQL URI: this libdurable was built without libpq");
+    return DURABLE_EINVAL;
 }
 
 #endif

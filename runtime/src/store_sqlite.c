@@ -1376,6 +1376,515 @@ void *durable__store_sqlite_handle(durable__store *base)
     return base && base->ops->close == sq_close ? ((sqlite_store *)base)->db : NULL;
 }
 
+/* ---- reading, for the `durable` tool (store.h, durable__read_ops) ----
+ *
+ * A store opened with durable__store_sqlite_open_read holds a read-only
+ * connection and no prepared statements: each read operation prepares its
+ * own, so a file from before the columns added_columns adds is read as it
+ * is (the tool never adds them: it does not write). */
+
+typedef struct sqlite_reader {
+    sqlite_store s;
+    int hist_fp; /* durable_history has its fingerprint column */
+    int marks;   /* durable_schema_awaits has place and text */
+} sqlite_reader;
+
+static int rd_prepare(sqlite_store *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc == SQLITE_OK)
+        return DURABLE_OK;
+    *st = NULL;
+    return (rc & 0xff) == SQLITE_ERROR ? DURABLE_ECORRUPT : map_rc(rc); /* a table or column not ours */
+}
+
+/* After the last sqlite3_step (rc) of st: finalize, and the code. */
+static int rd_done(sqlite3_stmt *st, int rc)
+{
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? DURABLE_OK : map_rc(rc);
+}
+
+static const char *rd_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The columns of a listed workflow, as LISTED_SELECT names them. */
+#define LISTED_SELECT                                                                                       \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.status, f.workflow IS NOT NULL,"                    \
+    " coalesce(f.paused, 0), f.state, a.callee, a.line, w.created_ms, w.updated_ms"                       \
+    " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"                           \
+    " LEFT JOIN durable_schema_awaits a ON a.fingerprint = f.fingerprint AND a.id = f.state"
+
+static int rd_listed(sqlite3_stmt *st, void (*each)(void *, const durable__listed *), void *ctx)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__listed w = {0};
+        w.id = rd_text(st, 0) ? rd_text(st, 0) : "?";
+        w.function = rd_text(st, 1) ? rd_text(st, 1) : "?";
+        w.parent = rd_text(st, 2);
+        w.spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
+        w.status = durable__status_parse(rd_text(st, 4));
+        w.paused = sqlite3_column_int64(st, 6) != 0;
+        w.state = sqlite3_column_int(st, 5) ? sqlite3_column_int(st, 7) : -1;
+        w.callee = rd_text(st, 8);
+        w.line = sqlite3_column_int64(st, 9);
+        w.created_ms = sqlite3_column_int64(st, 10);
+        w.updated_ms = sqlite3_column_int64(st, 11);
+        each(ctx, &w);
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_list(durable__store *base, const durable__filter *f, int64_t offset, int64_t limit,
+                        void (*each)(void *, const durable__listed *), void *ctx)
+{
+    char where[1024], sql[2048];
+    const char *params[10];
+    int np;
+    durable__filter_sql(f, '?', 1, where, sizeof where, params, &np);
+    snprintf(sql, sizeof sql, LISTED_SELECT "%s ORDER BY w.rowid LIMIT ?%d OFFSET ?%d", where, np + 1, np + 2);
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < np; i++)
+        bind_text(st, i + 1, params[i]);
+    sqlite3_bind_int64(st, np + 1, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, np + 2, offset);
+    return rd_listed(st, each, ctx);
+}
+
+static int sq_read_count(durable__store *base, const durable__filter *f, int64_t *n)
+{
+    char where[1024], sql[1536];
+    const char *params[10];
+    int np;
+    durable__filter_sql(f, '?', 1, where, sizeof where, params, &np);
+    /* without a status the frames need not be joined */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM durable_workflows w%s%s",
+             f->statuses ? " LEFT JOIN durable_frames f ON f.workflow = w.id" : "", where);
+    sqlite3_stmt *st;
+    *n = 0;
+    int rc = rd_prepare((sqlite_store *)base, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < np; i++)
+        bind_text(st, i + 1, params[i]);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        rc = SQLITE_DONE;
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_workflow(durable__store *base, const char *id, durable__detail *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT r.*, x.created_ms, x.updated_ms,"
+                        " EXISTS (SELECT 1 FROM durable_frames y WHERE y.workflow = r.id), r.due_ms IS NOT NULL"
+                        " FROM (" ROW_SELECT " WHERE w.id = ?1) r JOIN durable_workflows x ON x.id = r.id",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rc = read_row(st, &out->row);
+        out->created_ms = sqlite3_column_int64(st, 27);
+        out->updated_ms = sqlite3_column_int64(st, 28);
+        out->has_frame = sqlite3_column_int(st, 29);
+        out->has_timer = sqlite3_column_int(st, 30);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    rc = rd_done(st, src);
+    return rc == DURABLE_OK ? DURABLE_ENOENT : rc;
+}
+
+static int sq_read_children(durable__store *base, const char *id, void (*each)(void *, const durable__listed *),
+                            void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, LISTED_SELECT " WHERE w.parent = ?1 ORDER BY w.rowid", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    return rd_listed(st, each, ctx);
+}
+
+static int sq_read_history(durable__store *base, const char *id, int64_t offset, int64_t limit,
+                           void (*each)(void *, const durable__history_row *), void *ctx)
+{
+    sqlite_reader *r = (sqlite_reader *)base;
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT h.workflow, w.function, h.checkpoint, h.await_id, h.event, h.attempt, h.error_code,"
+             " h.detail, h.at_ms, %s FROM durable_history h LEFT JOIN durable_workflows w ON w.id = h.workflow"
+             "%s ORDER BY h.workflow, h.checkpoint, h.at_ms LIMIT ?2 OFFSET ?3",
+             r->hist_fp ? "h.fingerprint" : "NULL", id ? " WHERE h.workflow = ?1" : "");
+    sqlite3_stmt *st;
+    int rc = rd_prepare(&r->s, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__history_row h = {0};
+        h.workflow = rd_text(st, 0);
+        h.function = rd_text(st, 1);
+        h.checkpoint = sqlite3_column_int64(st, 2);
+        h.await_id = sqlite3_column_int(st, 3);
+        h.event = rd_text(st, 4);
+        h.attempt = sqlite3_column_int(st, 5);
+        h.error_code = sqlite3_column_int(st, 6);
+        h.detail = rd_text(st, 7);
+        h.at_ms = sqlite3_column_int64(st, 8);
+        h.has_fingerprint = sqlite3_column_type(st, 9) != SQLITE_NULL;
+        h.fingerprint = (uint64_t)sqlite3_column_int64(st, 9);
+        each(ctx, &h);
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_signals(durable__store *base, const char *id,
+                           void (*each)(void *, const char *, size_t, int64_t), void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT name, length(data), sent_ms FROM durable_signals WHERE workflow = ?1 ORDER BY seq", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t bytes = sqlite3_column_int64(st, 1);
+        each(ctx, rd_text(st, 0) ? rd_text(st, 0) : "?", (size_t)(bytes < 0 ? 0 : bytes), sqlite3_column_int64(st, 2));
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_schema(durable__store *base, uint64_t fingerprint, durable__schema_view *out)
+{
+    sqlite_reader *r = (sqlite_reader *)base;
+    memset(out, 0, sizeof *out);
+    out->fingerprint = fingerprint;
+    sqlite3_stmt *st;
+    int rc = rd_prepare(&r->s, "SELECT function, file, frame_size, args_size FROM durable_schemas WHERE fingerprint = ?1",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    int src = sqlite3_step(st), sizes_bad = 0;
+    if (src == SQLITE_ROW) {
+        int64_t fs = sqlite3_column_int64(st, 2), as = sqlite3_column_int64(st, 3);
+        sizes_bad = fs < 0 || fs > (int64_t)UINT32_MAX || as < 0 || as > (int64_t)UINT32_MAX;
+        out->frame_size = sizes_bad ? 0 : (uint32_t)fs;
+        out->args_size = sizes_bad ? 0 : (uint32_t)as;
+        out->function = durable__schema_view_strdup(out, rd_text(st, 0));
+        out->file = durable__schema_view_strdup(out, rd_text(st, 1));
+        rc = out->function && out->file ? DURABLE_OK : DURABLE_ENOMEM;
+        sqlite3_finalize(st);
+    } else {
+        rc = rd_done(st, src);
+        if (rc == DURABLE_OK)
+            rc = DURABLE_ENOENT;
+    }
+    static const char *const roles[] = {"field", "param", "result"};
+    for (int k = 0; k < 3 && rc == DURABLE_OK; k++) {
+        rc = rd_prepare(&r->s,
+                        "SELECT idx, parent, name, type, kind, offset, size, count, line FROM durable_schema_fields"
+                        " WHERE fingerprint = ?1 AND role = ?2 ORDER BY idx",
+                        &st);
+        if (rc != DURABLE_OK)
+            break;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+        sqlite3_bind_text(st, 2, roles[k], -1, SQLITE_STATIC);
+        durable__field_row *rows = NULL;
+        size_t n = 0, cap = 0;
+        while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                durable__field_row *g = durable__realloc(rows, cap * sizeof *g);
+                if (!g) {
+                    rc = DURABLE_ENOMEM;
+                    break;
+                }
+                rows = g;
+            }
+            durable__field_row *f = &rows[n++];
+            f->idx = sqlite3_column_int64(st, 0);
+            f->parent = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+            f->name = durable__schema_view_strdup(out, rd_text(st, 2));
+            f->type = durable__schema_view_strdup(out, rd_text(st, 3));
+            f->kind = sqlite3_column_int64(st, 4);
+            f->offset = sqlite3_column_int64(st, 5);
+            f->size = sqlite3_column_int64(st, 6);
+            f->count = sqlite3_column_int64(st, 7);
+            f->line = sqlite3_column_int64(st, 8);
+            if (!f->name || !f->type)
+                rc = DURABLE_ENOMEM;
+        }
+        if (rc == DURABLE_OK)
+            rc = rd_done(st, src);
+        else
+            sqlite3_finalize(st);
+        if (rc == DURABLE_OK)
+            rc = durable__schema_view_role(out, roles[k], rows, n, sizes_bad);
+        free(rows);
+    }
+    if (rc == DURABLE_OK) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT id, kind, callee, line, value_type, value_kind, value_size, checks_error, saves, %s"
+                 " FROM durable_schema_awaits WHERE fingerprint = ?1 ORDER BY id",
+                 r->marks ? "place, text" : "NULL, NULL");
+        rc = rd_prepare(&r->s, sql, &st);
+    }
+    if (rc == DURABLE_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+        while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            durable__await_view a = {0};
+            a.id = sqlite3_column_int(st, 0);
+            a.kind = sqlite3_column_int(st, 1);
+            a.callee = rd_text(st, 2);
+            a.line = sqlite3_column_int64(st, 3);
+            a.value_type = rd_text(st, 4);
+            a.value_kind = sqlite3_column_int(st, 5);
+            a.value_size = sqlite3_column_int64(st, 6);
+            a.checks_error = sqlite3_column_int(st, 7);
+            a.place = rd_text(st, 9);
+            a.text = rd_text(st, 10);
+            rc = durable__schema_view_add_await(out, &a, rd_text(st, 8));
+        }
+        if (rc == DURABLE_OK)
+            rc = rd_done(st, src);
+        else
+            sqlite3_finalize(st);
+    }
+    if (rc != DURABLE_OK)
+        durable__schema_view_free(out);
+    return rc;
+}
+
+static int sq_read_fingerprints(durable__store *base, const char *function, uint64_t **fps, size_t *n)
+{
+    *fps = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, "SELECT fingerprint FROM durable_schemas WHERE function = ?1"
+                                              " ORDER BY fingerprint", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, function);
+    size_t cap = 0;
+    int src;
+    while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            uint64_t *g = durable__realloc(*fps, cap * sizeof *g);
+            if (!g) {
+                rc = DURABLE_ENOMEM;
+                break;
+            }
+            *fps = g;
+        }
+        (*fps)[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (rc == DURABLE_OK)
+        rc = rd_done(st, src);
+    else
+        sqlite3_finalize(st);
+    if (rc != DURABLE_OK) {
+        free(*fps);
+        *fps = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int sq_read_counts(durable__store *base, void (*each)(void *, const durable__count_row *), void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT w.function, w.status, coalesce(f.paused, 0) <> 0, count(*) FROM durable_workflows w"
+                        " LEFT JOIN durable_frames f ON f.workflow = w.id GROUP BY 1, 2, 3",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__count_row c = {rd_text(st, 0) ? rd_text(st, 0) : "", durable__status_parse(rd_text(st, 1)),
+                                sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3)};
+        each(ctx, &c);
+    }
+    return rd_done(st, rc);
+}
+
+static const char *sq_read_error(durable__store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    return s->db && sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errmsg(s->db) : "";
+}
+
+static const durable__read_ops sqlite_read_ops = {
+    .list = sq_read_list,
+    .count = sq_read_count,
+    .workflow = sq_read_workflow,
+    .children = sq_read_children,
+    .history = sq_read_history,
+    .signals = sq_read_signals,
+    .schema = sq_read_schema,
+    .fingerprints = sq_read_fingerprints,
+    .counts = sq_read_counts,
+    .error = sq_read_error,
+};
+
+/* Why a read of the opening failed, as the tool says it. */
+static void rd_why(sqlite_store *s, int rc, char *why, size_t whylen)
+{
+    const char *msg = sq_read_error(&s->base);
+    switch (rc) {
+    case DURABLE_ENOMEM: snprintf(why, whylen, "out of memory"); break;
+    case DURABLE_ECORRUPT:
+    case DURABLE_ENOTDB: snprintf(why, whylen, "database file is corrupt (%s)", msg); break;
+    case DURABLE_EBUSY: snprintf(why, whylen, "database is locked by another process"); break;
+    default: snprintf(why, whylen, "cannot read: %s", msg); break;
+    }
+}
+
+int durable__store_sqlite_open_read(durable__store **out, const char *path, char *why, size_t whylen)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        char dir[4096] = ".";
+        const char *slash = strrchr(path, '/');
+        if (slash) { /* "/x.db" lives in "/" */
+            size_t n = slash == path ? 1 : (size_t)(slash - path);
+            snprintf(dir, sizeof dir, "%.*s", (int)n, path);
+        }
+        if (e == ENOENT && stat(dir, &sb) != 0)
+            snprintf(why, whylen, "cannot open: %s (no directory %s)", strerror(e), dir);
+        else
+            snprintf(why, whylen, "cannot open: %s", strerror(e));
+        return e == ENOENT ? DURABLE_ENOENT : DURABLE_EIO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, whylen, "not a durable database (not a regular file)");
+        return DURABLE_ENOTDB;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return DURABLE_EIO;
+    }
+    char hdr[16];
+    ssize_t got = read(fd, hdr, sizeof hdr);
+    close(fd);
+    if (got != (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0) {
+        snprintf(why, whylen, "not a durable database%s", sb.st_size == 0 ? " (empty file)" : "");
+        return DURABLE_ENOTDB;
+    }
+
+    /* immutable without a -wal beside it (see inspect()): nothing is created
+     * next to the file, no lock taken */
+    char *side = sqlite3_mprintf("%s-wal", path);
+    if (!side) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    int has_wal = stat(side, &sb) == 0;
+    sqlite3_free(side);
+    size_t len = strlen(path);
+    char *enc = durable__malloc(3 * len + 1), *e = enc;
+    if (!enc) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    for (const char *c = path; *c; c++)
+        e += strchr("?#%", *c) ? sprintf(e, "%%%02X", (unsigned char)*c) : (*e = *c, 1);
+    *e = '\0';
+    char *uri = sqlite3_mprintf("file:%s%s%s", path[0] == '/' ? "//" : "", enc, has_wal ? "" : "?immutable=1");
+    free(enc);
+    sqlite_reader *r = uri ? durable__calloc(1, sizeof *r) : NULL;
+    if (!r) {
+        sqlite3_free(uri);
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    r->s.base.ops = &sqlite_ops;
+    int src = sqlite3_open_v2(uri, &r->s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    sqlite3_free(uri);
+    if (src != SQLITE_OK) {
+        snprintf(why, whylen, "cannot open: %s", r->s.db ? sqlite3_errmsg(r->s.db) : sqlite3_errstr(src));
+        sq_close(&r->s.base);
+        return map_rc(src) == DURABLE_ENOMEM ? DURABLE_ENOMEM : DURABLE_EIO;
+    }
+    sqlite3_busy_timeout(r->s.db, 5000);
+
+    int64_t app = 0, ver = 0;
+    int rc = query_int(r->s.db, "PRAGMA application_id", &app);
+    if (rc == DURABLE_OK)
+        rc = query_int(r->s.db, "PRAGMA user_version", &ver);
+    const char *refused = NULL;
+    if (rc == DURABLE_OK) {
+        if (app != APPLICATION_ID)
+            refused = "not a durable database";
+        else if (ver > FORMAT_VERSION)
+            refused = "written by a newer format version of libdurable";
+        else if (ver < 1)
+            refused = "not a durable database (format version 0)";
+    }
+    if (rc == DURABLE_OK && !refused) {
+        /* the byte order; no durable_meta at all counts as "not recorded" */
+        sqlite3_stmt *st;
+        src = sqlite3_prepare_v2(r->s.db, "SELECT value FROM durable_meta WHERE key = 'byte_order'", -1, &st, NULL);
+        int same = 0;
+        if (src == SQLITE_OK) {
+            src = sqlite3_step(st);
+            same = src == SQLITE_ROW && rd_text(st, 0) && strcmp(rd_text(st, 0), byte_order()) == 0;
+            sqlite3_finalize(st);
+            rc = src == SQLITE_ROW || src == SQLITE_DONE ? DURABLE_OK : map_rc(src);
+        } else if ((src & 0xff) != SQLITE_ERROR) {
+            rc = map_rc(src);
+        }
+        if (rc == DURABLE_OK && !same)
+            refused = "not a durable database (written on a machine of the other byte order, or no durable_meta)";
+    }
+    if (rc == DURABLE_OK && !refused) {
+        rc = columns_conform(r->s.db);
+        if (rc == DURABLE_ECORRUPT) {
+            rc = DURABLE_OK;
+            refused = "not a durable database of a known layout (its tables lack columns of ours)";
+        }
+    }
+    if (rc == DURABLE_OK && !refused)
+        rc = has_column(r->s.db, "durable_history", "fingerprint", &r->hist_fp);
+    if (rc == DURABLE_OK && !refused)
+        rc = has_column(r->s.db, "durable_schema_awaits", "text", &r->marks);
+    if (rc == DURABLE_OK && !refused) {
+        int place = 0;
+        rc = has_column(r->s.db, "durable_schema_awaits", "place", &place);
+        r->marks &= place;
+    }
+    if (rc != DURABLE_OK || refused) {
+        if (refused)
+            snprintf(why, whylen, "%s", refused);
+        else
+            rd_why(&r->s, rc, why, whylen);
+        sq_close(&r->s.base);
+        return refused ? DURABLE_ENOTDB : rc;
+    }
+    *out = &r->s.base;
+    return DURABLE_OK;
+}
+
 static const durable__store_ops sqlite_ops = {
     .close = sq_close,
     .begin = sq_begin,
@@ -1408,4 +1917,5 @@ static const durable__store_ops sqlite_ops = {
     .take_signal = sq_take_signal,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
+    .read = &sqlite_read_ops,
 };
