@@ -1697,8 +1697,13 @@ static int rd_run(pg_store *s, const char *sql, const params *p, PGresult **out)
     *out = NULL;
     if (PQstatus(s->conn) != CONNECTION_OK)
         return DURABLE_EIO;
+    /* inside a transaction of the scheduler's store: after what is in
+     * flight, out of pipeline mode (which PQprepare refuses) */
+    int rc = pipe_sync(s, NULL);
+    if (rc != DURABLE_OK)
+        return rc;
     PGresult *r = PQprepare(s->conn, "", sql, 0, NULL);
-    int rc = result_rc(s, r);
+    rc = result_rc(s, r);
     PQclear(r);
     if (rc != DURABLE_OK)
         return rc;
