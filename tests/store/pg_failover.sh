@@ -39,19 +39,31 @@ sql() { # PORT SQL: one value
 
 $as "$bindir/initdb" -D "$dir/p" -U postgres --auth=trust --no-sync -E UTF8 --locale=C > "$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log"; fail "initdb"; }
-base=$(( ($$ * 13 % 20000) + 21000 ))
-pp=$base sp=$((base + 1))
-$as "$bindir/pg_ctl" -D "$dir/p" -l "$dir/p.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $pp -c unix_socket_directories=$dir -c wal_level=replica -c max_wal_senders=4 -c synchronous_standby_names=s1 -c synchronous_commit=on" \
-    start > /dev/null 2>&1 ||
-    fail "the primary did not start on port $pp"
+# Free ports, as pg_server.sh finds one: a start on a port another server
+# holds fails, and the next port is tried.
+port_try() { echo $(( (($$ * 13 + $1 * 1237) % 20000) + 21000 )); }
+try=0 pp=
+while [ $try -lt 20 ] && [ -z "$pp" ]; do
+    try=$((try + 1))
+    p=$(port_try $try)
+    $as "$bindir/pg_ctl" -D "$dir/p" -l "$dir/p.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$dir -c wal_level=replica -c max_wal_senders=4 -c synchronous_standby_names=s1 -c synchronous_commit=on" \
+        start > /dev/null 2>&1 && pp=$p
+done
+[ -n "$pp" ] || fail "the primary did not start (20 ports tried)"
 $as "$bindir/pg_basebackup" -h 127.0.0.1 -p $pp -U postgres -D "$dir/s" -R -X stream > "$dir/basebackup.log" 2>&1 ||
     { cat "$dir/basebackup.log"; fail "pg_basebackup"; }
 echo "primary_conninfo = 'host=127.0.0.1 port=$pp user=postgres application_name=s1'" |
     $as tee -a "$dir/s/postgresql.auto.conf" > /dev/null
-$as "$bindir/pg_ctl" -D "$dir/s" -l "$dir/s.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $sp -c unix_socket_directories=$dir" start > /dev/null 2>&1 ||
-    fail "the standby did not start on port $sp"
+sp=
+while [ $try -lt 40 ] && [ -z "$sp" ]; do
+    try=$((try + 1))
+    p=$(port_try $try)
+    [ "$p" = "$pp" ] && continue
+    $as "$bindir/pg_ctl" -D "$dir/s" -l "$dir/s.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$dir" start > /dev/null 2>&1 && sp=$p
+done
+[ -n "$sp" ] || fail "the standby did not start (20 ports tried)"
 i=0
 until [ "$(sql $pp "SELECT sync_state FROM pg_stat_replication WHERE application_name = 's1'")" = sync ]; do
     i=$((i + 1))
