@@ -8,7 +8,12 @@
  * engine (PostgreSQL) implements the same operations.  store_sqlite.c is the
  * SQLite implementation.
  *
- * Every operation returns DURABLE_OK or a negative code.  Blobs and strings
+ * Every operation returns DURABLE_OK or a negative code; inside a
+ * transaction a failed one fails the transaction (the caller rolls it back
+ * and writes nothing more in it).  A failed commit's outcome is unknown: it
+ * may have committed (its answer lost) or not, and the caller finds out by
+ * reading the store back, never by guessing; only DURABLE_EBUSY with
+ * `conflicted` 1 says nothing committed.  Blobs and strings
  * handed to a store are copied by it (or used before the call returns); rows
  * it returns hold malloc'd memory that durable__row_clear frees.
  */
@@ -193,6 +198,13 @@ void *durable__store_sqlite_handle(durable__store *s);
 void *durable__store_pg_handle(durable__store *s);
 
 void durable__ids_free(char **ids, size_t n);
+
+/* store_fault.c: with DURABLE_STORE_FAULTS set (tests), wrap *s in the store
+ * that forwards every operation and fails one as the variable says; else
+ * leave *s as it is.  durable__store_inner gives the wrapped store (s itself
+ * when not wrapped), whose connection durable_sqlite and durable_pg lend. */
+int durable__store_fault_wrap(durable__store **s);
+durable__store *durable__store_inner(durable__store *s);
 
 /* upgrade.c: take over row r, written by another build of fn, if its await
  * and live locals map onto fn (then r and its rows are rewritten and `why`
