@@ -2,7 +2,9 @@
 # approval_test.sh APPROVAL DURABLE CRASHLOOP — three expenses: one approved
 # and one rejected by signals sent with the durable tool, one that nobody
 # answers (escalated after two virtual days); the run that decides them is
-# killed after and before every commit and at random instants.
+# killed after and before every commit and at random instants.  Under
+# tests/store/pg_server.sh (DURABLE_PG_URI set) every database is one of that
+# PostgreSQL server's, the same binaries given a URI.
 set -u
 app=$1 cli=$2 crashloop=$3
 dir=$(mktemp -d)
@@ -24,7 +26,8 @@ st=\$?
 [ \$st -eq 0 ] || exit \$st
 for id in exp-1 exp-2 exp-3; do "$app" "\$DURABLE_TEST_DB" status \$id; done
 EOS
-out=$("$crashloop" --name approval --setup setup --random 10 -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
+out=$("$crashloop" ${DURABLE_PG_URI:+--pg "$DURABLE_PG_URI"} --name approval --setup setup \
+    --random "${APPROVAL_RANDOM:-10}" -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
 echo "$out"
 for want in "exp-1: approved" "exp-2: rejected" "exp-3: rejected"; do
     echo "$out" | grep -q "$want" || { echo "FAIL: expected '$want'"; exit 1; }

@@ -5,7 +5,9 @@
 # in its first month (it handles the cancellation, so it ends done, with what
 # it billed).  First one uninterrupted run that checks the invoice
 # dates, then the run that bills them all killed after and before every
-# commit and at random instants.
+# commit and at random instants.  Under tests/store/pg_server.sh
+# (DURABLE_PG_URI set) every database is one of that PostgreSQL server's, the
+# same binaries given a URI.
 set -u
 app=$1 cli=$2 crashloop=$3
 dir=$(mktemp -d)
@@ -15,6 +17,11 @@ fail() { echo "FAIL: $*"; exit 1; }
 # One run straight through: every first of the month, in order, once.  (Each
 # start bills the first month at once, then sleeps.)
 db=$dir/once.db
+if [ -n "${DURABLE_PG_URI:-}" ]; then
+    psql -X -q -v ON_ERROR_STOP=1 "$DURABLE_PG_URI" -c 'CREATE DATABASE billing_once' > /dev/null ||
+        fail "could not make a database on the server"
+    db=${DURABLE_PG_URI%/*}/billing_once
+fi
 { "$app" "$db" start acme 2027 1 3 1999 && "$app" "$db" start initech 2028 2 1 4900 &&
   "$app" "$db" start globex 2027 6 2 2500; } > "$dir/once.out" || fail "start: $(cat "$dir/once.out")"
 "$cli" cancel "$db" globex > /dev/null || fail "durable cancel"
@@ -50,7 +57,8 @@ st=\$?
 [ \$st -eq 0 ] || exit \$st
 for id in acme initech globex; do "$app" "\$DURABLE_TEST_DB" status \$id; done
 EOS
-out=$("$crashloop" --name billing --setup setup --random ${BILLING_RANDOM:-10} -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
+out=$("$crashloop" ${DURABLE_PG_URI:+--pg "$DURABLE_PG_URI"} --name billing --setup setup \
+    --random "${BILLING_RANDOM:-10}" -- sh "$dir/program.sh") || { echo "$out"; exit 1; }
 echo "$out"
 for want in 'acme: billed $719.64' 'initech: billed $588.00' 'globex: billed $25.00'; do
     echo "$out" | grep -qF "$want" || fail "expected '$want'"

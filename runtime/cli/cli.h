@@ -2,24 +2,29 @@
  * cli.h — what the modules of the `durable` command-line tool share.
  *
  *   durable.c   arguments, the command table, help, exit codes
- *   db.c        opening a database file read-only and refusing foreign ones
- *   schema.c    frame schemas rebuilt from the file, and decoding value blobs
+ *   db.c        opening a database for reading, through the store layer
+ *   schema.c    decoding value blobs with a stored schema
  *   value.c     decoded values as text and as JSON
  *   output.c    growable strings, the JSON writer, times and durations
- *   list.c, show.c, history.c, stats.c   the read commands (own read-only connection)
+ *   list.c, show.c, history.c, stats.c   the read commands
  *   control.c   the write commands, through the libdurable host API only
  *
- * The read commands never write to the file; the write commands never touch
- * SQL.  Every command returns an exit status: CLI_OK, CLI_EUSER (a mistake
- * of the caller or a file that is not usable: message on stderr) or
- * CLI_EINTERNAL (a bug or an exhausted machine).
+ * Every command takes an SQLite file or a PostgreSQL URI (postgresql://,
+ * postgres://).  The tool holds no SQL and no connection of its own: the
+ * read commands call the read operations of the store layer
+ * (runtime/src/store.h, durable__read_ops), which both stores implement and
+ * which decode every encoding; the write commands call the host API.  The
+ * read commands never write to the database.  Every command returns an exit
+ * status: CLI_OK, CLI_EUSER (a mistake of the caller or a database that is
+ * not usable: message on stderr) or CLI_EINTERNAL (a bug or an exhausted
+ * machine).
  */
 #ifndef DURABLE_CLI_H
 #define DURABLE_CLI_H
 
 #include "internal.h" /* durable_field, durable__decode, durable__arena */
+#include "store.h"    /* the read operations */
 
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -131,71 +136,40 @@ int cli_parse_time(const char *s, int64_t *ms);
 
 /* ---- db.c ---- */
 
+#define CLI_NAME 512 /* room for a database's name in messages */
+
 typedef struct cli_db {
-    sqlite3 *db;
-    const char *path;
+    durable__store *s;
+    const durable__read_ops *rd;
+    char name[CLI_NAME]; /* the file, or the URI without its password */
+    const char *path;    /* = name: what messages and "file" in JSON show */
     int64_t now_ms;
+    struct cli_cached *schemas; /* cli_schema_of's */
+    size_t nschemas;
 } cli_db;
 
-/* Open `path` read-only after checking it is one of ours: a regular file
- * whose first 16 bytes are "SQLite format 3\0", with application_id
- * "DURC", user_version 1 and our byte order.  Without a -wal file beside
- * it the file is opened immutable, so nothing at all is created next to it.
- * Returns CLI_OK, or an exit status after printing why. */
-int cli_db_open(cli_db *d, const char *path);
+/* Is `where` a PostgreSQL URI (else an SQLite path)? */
+int cli_is_uri(const char *where);
+/* Open `where` for reading (durable__store_open_read: a file only if it is
+ * ours, untouched; a database only if it has our schema).  Returns CLI_OK,
+ * or an exit status after printing "<name>: <why>". */
+int cli_db_open(cli_db *d, const char *where);
 void cli_db_close(cli_db *d);
-/* Prepare `sql`; on failure print why and return an exit status. */
-int cli_db_prepare(cli_db *d, const char *sql, sqlite3_stmt **st);
-/* A failed sqlite3_step (rc): print why, return the exit status. */
+/* Schema fp, read once per command and kept until cli_db_close; NULL when
+ * the store has none (or it could not be read). */
+const durable__schema_view *cli_schema_of(cli_db *d, uint64_t fp);
+/* The callee and line of await `id` of schema fp: 1, or 0 when unknown. */
+int cli_await_of(cli_db *d, uint64_t fp, int id, const char **callee, long long *line);
+/* A read operation failed with rc: print why, return the exit status. */
 int cli_db_fail(cli_db *d, int rc);
-/* Why the OS would refuse a write to `path` that libdurable reports only as
- * DURABLE_EIO — the file not writable, or its directory (where SQLite keeps
- * the -wal and -shm files) not writable — appended to `why`: 1, or 0 if it
- * sees no reason.  (A failed durable_open says why itself.) */
+/* Why the OS would refuse a write to file `path` that libdurable reports
+ * only as DURABLE_EIO — the file not writable, or its directory (where
+ * SQLite keeps the -wal and -shm files) not writable — appended to `why`:
+ * 1, or 0 if it sees no reason (always for a URI).  (A failed durable_open
+ * says why itself.) */
 int cli_why_unwritable(const char *path, strbuf *why);
-/* Whether `table` has `column` (a file last opened by an older libdurable
- * lacks the columns added since; the tool never adds them: it does not
- * write).  0 also when the question cannot be asked. */
-int cli_has_column(cli_db *d, const char *table, const char *column);
-/* Column text or NULL, as char. */
-const char *cli_col_text(sqlite3_stmt *st, int i);
 
 /* ---- schema.c ---- */
-
-/* One durable function's schema as stored in the file: its descriptors
- * rebuilt from durable_schema_fields (struct members linked under their
- * field) and validated with the runtime's own checker. */
-typedef struct cli_schema {
-    int64_t fingerprint;
-    char *function, *file;
-    uint32_t frame_size, args_size;
-    durable_field *fields, *params, *result; /* top-level arrays */
-    uint32_t nfields, nparams, nresult;
-    int fields_ok, params_ok, result_ok;      /* descriptors pass validation */
-    struct cli_alloc *allocs;                 /* everything above, for free */
-} cli_schema;
-
-/* Load schema `fp`.  DURABLE_OK, DURABLE_ENOENT (not in the file), or a
- * negative code after printing nothing (the caller reports). */
-int cli_schema_load(cli_db *d, int64_t fp, cli_schema *s);
-void cli_schema_free(cli_schema *s);
-
-/* One await point of a schema (durable_schema_awaits). */
-typedef struct cli_await {
-    int found;
-    int id, kind, checks_error;
-    char callee[128];
-    long long line;
-    char value_type[128];
-    int value_kind;
-    long long value_size;
-    uint32_t saves[256];
-    int nsaves;    /* -1: the saves column is missing or malformed */
-    int has_marks; /* place and text were recorded (docs/semantics.md, G11) */
-    char place[256], text[256];
-} cli_await;
-
-int cli_await_load(cli_db *d, int64_t fp, int id, cli_await *a);
 
 /* A decoded value blob: the struct the descriptors describe, with strings
  * in an arena.  rc is DURABLE_OK, DURABLE_EINVAL (the schema's descriptors

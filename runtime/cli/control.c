@@ -5,20 +5,24 @@
  * They write only through libdurable's host API (durable_open, then one
  * call), so every rule the runtime keeps — transactions, the history, waking
  * a waiting workflow, cancelling children — holds for an operator too.  No
- * SQL here.  Before durable_open, the file is checked with the read-only
- * inspection of db.c: durable_open creates a missing file and initialises an
- * empty SQLite one, which an operator's typo must never do.
+ * SQL here.  Before durable_open, the database is checked with the
+ * read-only opening of db.c (the store layer's): durable_open creates a
+ * missing file and initialises an empty SQLite one (or a PostgreSQL database
+ * without our schema), which an operator's typo must never do.  Messages
+ * name a URI without its password.
  */
 #include "cli.h"
 
 #include <string.h>
 
-/* Open path for writing.  CLI_OK with *rt set, or an exit status. */
-static int open_rt(const char *path, durable_rt **rt)
+/* Open path for writing.  CLI_OK with *rt set and path as messages show
+ * it in shown[CLI_NAME], or an exit status. */
+static int open_rt(const char *path, durable_rt **rt, char *shown)
 {
     *rt = NULL;
     cli_db d;
-    int rc = cli_db_open(&d, path); /* refuses missing, empty and foreign files */
+    int rc = cli_db_open(&d, path); /* refuses missing, empty and foreign databases */
+    snprintf(shown, CLI_NAME, "%s", d.name);
     cli_db_close(&d);
     if (rc != CLI_OK)
         return rc;
@@ -29,7 +33,7 @@ static int open_rt(const char *path, durable_rt **rt)
         if (*why)
             cli_error("%s", why);
         else
-            cli_error("%s: %s", path, durable_strerror(drc));
+            cli_error("%s: %s", shown, durable_strerror(drc));
         return cli_exit_for(drc);
     }
     return CLI_OK;
@@ -43,24 +47,24 @@ static const char *status_name(int status)
 }
 
 /* Report a failed call on workflow id; returns the exit status. */
-static int fail(const char *path, const char *id, int rc, durable_rt *rt)
+static int fail(const char *path, const char *shown, const char *id, int rc, durable_rt *rt)
 {
     int status = 0;
     switch (rc) {
-    case DURABLE_ENOENT: cli_error("%s: no workflow '%s'", path, id); break;
-    case DURABLE_EFINISHED: cli_error("%s: workflow '%s' has already finished", path, id); break;
+    case DURABLE_ENOENT: cli_error("%s: no workflow '%s'", shown, id); break;
+    case DURABLE_EFINISHED: cli_error("%s: workflow '%s' has already finished", shown, id); break;
     case DURABLE_ENOTFAILED:
         if (durable_status(rt, id, &status) == DURABLE_OK)
-            cli_error("%s: workflow '%s' has not failed (it is %s)", path, id, status_name(status));
+            cli_error("%s: workflow '%s' has not failed (it is %s)", shown, id, status_name(status));
         else
-            cli_error("%s: workflow '%s' has not failed", path, id);
+            cli_error("%s: workflow '%s' has not failed", shown, id);
         break;
     default: {
         strbuf why = {0};
         if (rc == DURABLE_EIO && cli_why_unwritable(path, &why))
-            cli_error("%s: %s: cannot write: %s", path, id, sb_str(&why));
+            cli_error("%s: %s: cannot write: %s", shown, id, sb_str(&why));
         else
-            cli_error("%s: %s: %s", path, id, durable_strerror(rc));
+            cli_error("%s: %s: %s", shown, id, durable_strerror(rc));
         sb_free(&why);
         break;
     }
@@ -104,44 +108,46 @@ int cli_signal(const cli_args *a)
         return CLI_EUSER;
     }
     durable_rt *rt;
-    int status = open_rt(path, &rt);
+    char shown[CLI_NAME];
+    int status = open_rt(path, &rt, shown);
     if (status != CLI_OK)
         return status;
     size_t len = strlen(data);
     if (a->all) {
         int n = durable_signal_all(rt, name, data, len);
         if (n < 0) {
-            cli_error("%s: %s", path, durable_strerror(n));
+            cli_error("%s: %s", shown, durable_strerror(n));
             status = cli_exit_for(n);
         } else {
             printf("signal '%s' delivered to %d workflow%s\n", name, n, n == 1 ? "" : "s");
         }
-        return finish(rt, path, status);
+        return finish(rt, shown, status);
     }
     int rc = durable_signal(rt, id, name, data, len);
     if (rc != DURABLE_OK) {
-        status = fail(path, id, rc, rt);
+        status = fail(path, shown, id, rc, rt);
     } else {
         char what[320];
         snprintf(what, sizeof what, "signal '%.200s' sent (%zu bytes)", name, len);
         done(rt, id, what);
     }
-    return finish(rt, path, status);
+    return finish(rt, shown, status);
 }
 
 /* The shape of cancel, retry, pause and resume: one call on one id. */
 static int one_call(const cli_args *a, int (*call)(durable_rt *, const char *), const char *what)
 {
     durable_rt *rt;
-    int status = open_rt(a->pos[0], &rt);
+    char shown[CLI_NAME];
+    int status = open_rt(a->pos[0], &rt, shown);
     if (status != CLI_OK)
         return status;
     int rc = call(rt, a->pos[1]);
     if (rc != DURABLE_OK)
-        status = fail(a->pos[0], a->pos[1], rc, rt);
+        status = fail(a->pos[0], shown, a->pos[1], rc, rt);
     else
         done(rt, a->pos[1], what);
-    return finish(rt, a->pos[0], status);
+    return finish(rt, shown, status);
 }
 
 int cli_cancel(const cli_args *a)
@@ -179,17 +185,18 @@ int cli_purge(const cli_args *a)
         return CLI_EUSER;
     }
     durable_rt *rt;
-    int status = open_rt(a->pos[0], &rt);
+    char shown[CLI_NAME];
+    int status = open_rt(a->pos[0], &rt, shown);
     if (status != CLI_OK)
         return status;
     int n = durable_purge(rt, before);
     if (n < 0) {
-        cli_error("%s: purge: %s", a->pos[0], durable_strerror(n));
+        cli_error("%s: purge: %s", shown, durable_strerror(n));
         status = cli_exit_for(n);
     } else {
         char iso[40];
         cli_iso_time(iso, before);
         printf("purged %d finished workflow%s last updated before %s\n", n, n == 1 ? "" : "s", iso);
     }
-    return finish(rt, a->pos[0], status);
+    return finish(rt, shown, status);
 }

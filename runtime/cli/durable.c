@@ -1,7 +1,8 @@
 /*
  * durable.c — the `durable` command-line tool: inspect and operate the
- * workflows in a libdurable database file, with no user program at hand
- * (the file stores every frame schema it needs).
+ * workflows in a libdurable database — an SQLite file or a PostgreSQL URI
+ * (postgresql://...) wherever FILE is written — with no user program at
+ * hand (the database stores every frame schema it needs).
  *
  *   durable list FILE [--status S[,S...]] [--function F] [--limit N] [--offset N] [--json]
  *   durable show FILE ID [--json]
@@ -12,12 +13,13 @@
  *
  * This file owns the command line: the command table, option parsing, help
  * text and exit codes (0 success, 1 a user error, 2 an internal error).  The
- * commands themselves live in list.c, show.c, history.c and control.c;
+ * commands themselves live in list.c, show.c, history.c, stats.c and control.c;
  * docs/cli.md is the reference.
  */
 #include "cli.h"
 
 #include <errno.h>
+#include <sqlite3.h> /* sqlite3_libversion, for --version */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +143,10 @@ static void usage(FILE *f)
 {
     fputs("usage: durable COMMAND FILE [ARGS] [OPTIONS]\n"
           "\n"
-          "Inspect and operate the durable workflows in a libdurable database file.\n"
+          "Inspect and operate the durable workflows in a libdurable database: FILE is an\n"
+          "SQLite file or a PostgreSQL URI (postgresql://user@host:port/dbname).\n"
           "\n"
-          "Read (never writes the file):\n",
+          "Read (never writes the database):\n",
           f);
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (i == 4)

@@ -1,17 +1,16 @@
 /*
  * list.c — `durable list`: one line per workflow, newest last.
  *
- * Rows come in creation order (durable_workflows' rowid).  A --status filter
- * is answered by the status index, whose entries are already in rowid order,
- * so LIMIT stops the scan after N rows: listing 20 of 100,000 workflows
- * reads a few pages.  The total is counted only when the page is full.
+ * Rows come in creation order from the store's listing (read ops of
+ * store.h): on SQLite a --status filter is answered by the status index,
+ * whose entries are already in rowid order, so the limit stops the scan
+ * after N rows: listing 20 of 100,000 workflows reads a few pages.  The
+ * total is counted only when the page is full (or for --json).
  */
 #include "cli.h"
 
 #include <limits.h>
 #include <string.h>
-
-static const char *const statuses[] = {"ready", "waiting", "done", "failed", "cancelled", "held", "paused"};
 
 /* One listed row, kept until the column widths are known. */
 typedef struct list_row {
@@ -33,43 +32,31 @@ static char *dup_or_null(const char *s)
     return p;
 }
 
-/* The WHERE clause for --status and --function; sets *error on a bad
+/* --status and --function as a filter; 0, or -1 after reporting a bad
  * status name.  Paused is a flag over the stored status, as in
- * durable_status(): a paused workflow that has not finished is "paused"
- * and matches no other status. */
-static void where_clause(strbuf *w, const cli_args *a, int *error)
+ * durable_status(): the store matches a paused workflow that has not
+ * finished as "paused" only. */
+static int make_filter(const cli_args *a, durable__filter *f)
 {
-    const char *notpaused = "(f.paused IS NULL OR f.paused = 0 OR w.status = 'done')";
-    if (a->status) {
-        sb_puts(w, " WHERE (");
-        const char *s = a->status;
-        int n = 0;
-        while (*s) {
-            size_t len = strcspn(s, ",");
-            int known = 0;
-            for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-                if (strlen(statuses[i]) == len && strncmp(statuses[i], s, len) == 0)
-                    known = (int)i + 1;
-            if (!known) {
-                cli_error("list: unknown status '%.*s' (ready, waiting, done, failed, cancelled, held, paused)", (int)len,
-                          s);
-                *error = 1;
-                return;
-            }
-            if (n++)
-                sb_puts(w, " OR ");
-            if (strcmp(statuses[known - 1], "paused") == 0)
-                sb_puts(w, "(f.paused = 1 AND w.status <> 'done')");
-            else
-                sb_printf(w, "(w.status = '%s' AND %s)", statuses[known - 1], notpaused);
-            s += len;
-            if (*s == ',')
-                s++;
+    memset(f, 0, sizeof *f);
+    f->function = a->function;
+    for (const char *s = a->status; s && *s;) {
+        size_t len = strcspn(s, ",");
+        int known = 0;
+        for (int st = DURABLE_READY; st <= DURABLE_PAUSED; st++)
+            if (strlen(durable_status_name(st)) == len && strncmp(durable_status_name(st), s, len) == 0)
+                known = st;
+        if (!known) {
+            cli_error("list: unknown status '%.*s' (ready, waiting, done, failed, cancelled, held, paused)", (int)len,
+                      s);
+            return -1;
         }
-        sb_puts(w, ")");
+        f->statuses |= 1u << known;
+        s += len;
+        if (*s == ',')
+            s++;
     }
-    if (a->function)
-        sb_printf(w, "%s w.function = ?1", a->status ? " AND" : " WHERE");
+    return 0;
 }
 
 /* "await 3 durable_sleep line 43", "start", or "-" when finished. */
@@ -83,26 +70,6 @@ static void describe_at(const list_row *r, strbuf *b)
         sb_printf(b, "await %d %s line %lld", r->state, r->callee, r->line);
     else
         sb_printf(b, "await %d", r->state);
-}
-
-/* How many rows match.  Without --status the frames need not be joined, and
- * SQLite counts 100,000 rows in a few milliseconds. */
-static long long count_rows(cli_db *d, const char *where, const cli_args *a)
-{
-    strbuf sql = {0};
-    sb_printf(&sql, "SELECT count(*) FROM durable_workflows w%s%s",
-              a->status ? " LEFT JOIN durable_frames f ON f.workflow = w.id" : "", where);
-    sqlite3_stmt *st;
-    long long n = -1;
-    if (sqlite3_prepare_v2(d->db, sb_str(&sql), -1, &st, NULL) == SQLITE_OK) {
-        if (a->function)
-            sqlite3_bind_text(st, 1, a->function, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sb_free(&sql);
-    return n;
 }
 
 /* The page as one JSON object (docs/cli.md, "list"). */
@@ -177,104 +144,77 @@ static void print_text(cli_db *d, list_row *rows, size_t n)
     free(ages);
 }
 
+/* The rows collected from the listing, one more than the page holds
+ * telling whether more exist. */
+typedef struct page {
+    list_row *rows;
+    size_t n, cap;
+} page;
+
+static void add_row(void *ctx, const durable__listed *w)
+{
+    page *p = ctx;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        list_row *g = realloc(p->rows, p->cap * sizeof *g);
+        if (!g)
+            cli_oom();
+        p->rows = g;
+    }
+    list_row *r = &p->rows[p->n++];
+    memset(r, 0, sizeof *r);
+    r->id = dup_or_null(w->id);
+    r->function = dup_or_null(w->function);
+    r->parent = dup_or_null(w->parent);
+    r->paused = w->paused;
+    r->state = w->state;
+    snprintf(r->callee, sizeof r->callee, "%s", w->callee ? w->callee : "");
+    r->line = w->line;
+    r->created = w->created_ms;
+    r->updated = w->updated_ms;
+    int status = w->paused && w->status != DURABLE_DONE ? DURABLE_PAUSED : w->status;
+    r->status = dup_or_null(status ? durable_status_name(status) : "?");
+    strbuf at = {0};
+    describe_at(r, &at);
+    r->at = dup_or_null(sb_str(&at));
+    sb_free(&at);
+}
+
 int cli_list(const cli_args *a)
 {
+    durable__filter f;
+    if (make_filter(a, &f) != 0)
+        return CLI_EUSER;
     cli_db d;
     int rc = cli_db_open(&d, a->pos[0]);
     if (rc != CLI_OK)
         return rc;
     long long limit = a->limit < 0 ? 100 : a->limit;
-    strbuf where = {0}, sql = {0};
-    int error = 0;
-    where_clause(&where, a, &error);
-    if (error) {
-        sb_free(&where);
-        cli_db_close(&d);
-        return CLI_EUSER;
-    }
-    /* One row more than asked tells whether more exist. */
-    sb_printf(&sql,
-              "SELECT w.id, w.function, w.status, w.parent, f.paused, f.state, a.callee, a.line,"
-              " w.created_ms, w.updated_ms"
-              " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"
-              " LEFT JOIN durable_schema_awaits a ON a.fingerprint = f.fingerprint AND a.id = f.state"
-              "%s ORDER BY w.rowid LIMIT ?2 OFFSET ?3",
-              sb_str(&where));
-    sqlite3_stmt *st;
-    rc = cli_db_prepare(&d, sb_str(&sql), &st);
-    sb_free(&sql);
-    if (rc != CLI_OK) {
-        sb_free(&where);
-        cli_db_close(&d);
-        return rc;
-    }
-    if (a->function)
-        sqlite3_bind_text(st, 1, a->function, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, limit == 0 || limit == LLONG_MAX ? -1 : limit + 1);
-    sqlite3_bind_int64(st, 3, a->offset);
-
-    list_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    int more = 0, src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (limit && (long long)n == limit) {
-            more = 1;
-            break;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            list_row *p = realloc(rows, cap * sizeof *p);
-            if (!p)
-                cli_oom();
-            rows = p;
-        }
-        list_row *r = &rows[n++];
-        memset(r, 0, sizeof *r);
-        r->id = dup_or_null(cli_col_text(st, 0));
-        r->function = dup_or_null(cli_col_text(st, 1));
-        r->parent = dup_or_null(cli_col_text(st, 3));
-        r->paused = sqlite3_column_int(st, 4) == 1;
-        r->state = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
-        snprintf(r->callee, sizeof r->callee, "%s", cli_col_text(st, 6) ? cli_col_text(st, 6) : "");
-        r->line = sqlite3_column_int64(st, 7);
-        r->created = sqlite3_column_int64(st, 8);
-        r->updated = sqlite3_column_int64(st, 9);
-        const char *status = cli_col_text(st, 2);
-        if (r->paused && (!status || strcmp(status, "done") != 0))
-            status = "paused";
-        r->status = dup_or_null(status ? status : "?");
-        if (!r->id)
-            r->id = dup_or_null("?");
-        if (!r->function)
-            r->function = dup_or_null("?");
-        strbuf at = {0};
-        describe_at(r, &at);
-        r->at = dup_or_null(sb_str(&at));
-        sb_free(&at);
-    }
-    sqlite3_finalize(st);
-    if (src != SQLITE_ROW && src != SQLITE_DONE) {
-        rc = cli_db_fail(&d, src);
+    page p = {0};
+    int drc = d.rd->list(d.s, &f, a->offset, limit == 0 || limit == LLONG_MAX ? -1 : limit + 1, add_row, &p);
+    int more = limit && (long long)p.n > limit;
+    size_t n = more ? (size_t)limit : p.n;
+    int64_t total = a->offset + (int64_t)n;
+    if (drc == DURABLE_OK && (more || a->json))
+        drc = d.rd->count(d.s, &f, &total);
+    if (drc != DURABLE_OK) {
+        rc = cli_db_fail(&d, drc);
+    } else if (a->json) {
+        print_json(&d, a, p.rows, n, limit, total, more);
     } else {
-        long long total = more || a->json ? count_rows(&d, sb_str(&where), a) : a->offset + (long long)n;
-        if (a->json) {
-            print_json(&d, a, rows, n, limit, total, more);
-        } else {
-            print_text(&d, rows, n);
-            if (more)
-                fprintf(stderr, "durable: showing %lld-%lld of %lld workflows; use --limit and --offset for more\n",
-                        a->offset + 1, a->offset + (long long)n, total);
-        }
+        print_text(&d, p.rows, n);
+        if (more)
+            fprintf(stderr, "durable: showing %lld-%lld of %lld workflows; use --limit and --offset for more\n",
+                    a->offset + 1, a->offset + (long long)n, (long long)total);
     }
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].id);
-        free(rows[i].function);
-        free(rows[i].parent);
-        free(rows[i].status);
-        free(rows[i].at);
+    for (size_t i = 0; i < p.n; i++) {
+        free(p.rows[i].id);
+        free(p.rows[i].function);
+        free(p.rows[i].parent);
+        free(p.rows[i].status);
+        free(p.rows[i].at);
     }
-    free(rows);
-    sb_free(&where);
+    free(p.rows);
     cli_db_close(&d);
     return rc;
 }

@@ -1,7 +1,8 @@
 /*
- * show.c — `durable show`: everything the file knows about one workflow.
+ * show.c — `durable show`: everything the database knows about one workflow.
  *
- * The workflow's row, frame and timer are read in one query; the frame is
+ * The workflow's row, frame and timer come from one read of the store (read
+ * ops of store.h, so a file and a PostgreSQL database alike); the frame is
  * decoded with the schema whose fingerprint wrote it, and only the fields the
  * await saves (its live locals) are shown — the others hold stale values from
  * earlier awaits.  A finished workflow has no frame row, so no fingerprint:
@@ -38,13 +39,23 @@ typedef struct wf {
     int64_t due;
 } wf;
 
+/* The await the frame is at, from its schema. */
+typedef struct await_info {
+    int found, id, kind, checks_error;
+    const char *callee, *value_type, *place, *text;
+    long long line, value_size;
+    int value_kind;
+    const uint32_t *saves;
+    int nsaves, has_marks;
+} await_info;
+
 /* Everything show prints, gathered once for both renderings. */
 typedef struct view {
     cli_db *d;
     wf w;
-    cli_schema schema;
+    durable__schema_view schema;
     int schema_found, schema_inferred;
-    cli_await aw;
+    await_info aw;
     cli_decoded args, frame, result, value;
     durable_field value_field;
     int spawned_total, spawned_open;
@@ -54,29 +65,14 @@ typedef struct view {
 static const char *const wait_kinds[] = {"none", "timer", "retry", "child", "signal", "all", "any"};
 static const char *const await_kinds[] = {"?", "step", "child", "runtime"};
 
-/* Column i's text, malloc'd, or NULL. */
-static char *col_dup(sqlite3_stmt *st, int i)
+/* A stored buffer, taken over as a blob (present: it holds bytes). */
+static void take_buf(durable__buf *b, blob *out)
 {
-    const char *t = cli_col_text(st, i);
-    if (!t)
-        return NULL;
-    char *p = strdup(t);
-    if (!p)
-        cli_oom();
-    return p;
-}
-
-/* Column i's bytes, copied (present = 0 for NULL). */
-static void col_blob(sqlite3_stmt *st, int i, blob *b)
-{
-    b->present = sqlite3_column_type(st, i) != SQLITE_NULL;
-    const void *p = sqlite3_column_blob(st, i);
-    b->n = (size_t)sqlite3_column_bytes(st, i);
-    b->p = malloc(b->n ? b->n : 1);
-    if (!b->p)
-        cli_oom();
-    if (b->n)
-        memcpy(b->p, p, b->n);
+    out->p = b->p;
+    out->n = b->n;
+    out->present = b->p && b->n;
+    b->p = NULL;
+    b->n = b->cap = 0;
 }
 
 /* Free what load_workflow copied. */
@@ -91,64 +87,54 @@ static void wf_free(wf *w)
 static int load_workflow(cli_db *d, const char *id, wf *w)
 {
     memset(w, 0, sizeof *w);
-    sqlite3_stmt *st;
-    int rc = cli_db_prepare(d,
-                            "SELECT w.id, w.function, w.parent, w.spawn_idx, w.collected, w.status, w.owner,"
-                            " w.error_code, w.error, w.args, w.result, w.created_ms, w.updated_ms,"
-                            " f.workflow, f.fingerprint, f.state, f.ready, f.await_error, f.attempt, f.seq,"
-                            " f.await_seq, f.wait_kind, f.waiting_on, f.cancel, f.paused, f.policy, f.frame,"
-                            " f.value, f.payload, t.due_ms"
-                            " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"
-                            " LEFT JOIN durable_timers t ON t.workflow = w.id WHERE w.id = ?1",
-                            &st);
-    if (rc != CLI_OK)
-        return rc;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        w->id = col_dup(st, 0);
-        w->function = col_dup(st, 1);
-        w->parent = col_dup(st, 2);
-        w->spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
-        w->collected = sqlite3_column_int(st, 4);
-        w->status = col_dup(st, 5);
-        w->owner = col_dup(st, 6);
-        w->error_code = sqlite3_column_int(st, 7);
-        w->error = col_dup(st, 8);
-        col_blob(st, 9, &w->args);
-        col_blob(st, 10, &w->result);
-        w->created = sqlite3_column_int64(st, 11);
-        w->updated = sqlite3_column_int64(st, 12);
-        w->has_frame = sqlite3_column_type(st, 13) != SQLITE_NULL;
-        w->fingerprint = sqlite3_column_int64(st, 14);
-        w->state = sqlite3_column_int(st, 15);
-        w->ready = sqlite3_column_int(st, 16);
-        w->await_error = sqlite3_column_int(st, 17);
-        w->attempt = sqlite3_column_int(st, 18);
-        w->seq = sqlite3_column_int64(st, 19);
-        w->await_seq = sqlite3_column_int64(st, 20);
-        w->wait_kind = sqlite3_column_int(st, 21);
-        w->waiting_on = col_dup(st, 22);
-        w->cancel = sqlite3_column_int(st, 23);
-        w->paused = sqlite3_column_int(st, 24);
-        w->policy = col_dup(st, 25);
-        col_blob(st, 26, &w->frame);
-        col_blob(st, 27, &w->value);
-        col_blob(st, 28, &w->payload);
-        w->has_timer = sqlite3_column_type(st, 29) != SQLITE_NULL;
-        w->due = sqlite3_column_int64(st, 29);
-        if (!w->id || !w->function || !w->status) {
-            sqlite3_finalize(st);
-            cli_error("%s: workflow '%s' has a malformed row", d->path, id);
-            return CLI_EUSER;
-        }
-    }
-    sqlite3_finalize(st);
-    if (src == SQLITE_DONE) {
+    durable__detail det;
+    int rc = d->rd->workflow(d->s, id, &det);
+    if (rc == DURABLE_ENOENT) {
         cli_error("%s: no workflow '%s'", d->path, id);
         return CLI_EUSER;
     }
-    return src == SQLITE_ROW ? CLI_OK : cli_db_fail(d, src);
+    if (rc == DURABLE_ECORRUPT) {
+        cli_error("%s: workflow '%s' has a malformed row", d->path, id);
+        return CLI_EUSER;
+    }
+    if (rc != DURABLE_OK)
+        return cli_db_fail(d, rc);
+    durable__row *r = &det.row;
+    w->id = r->id, r->id = NULL;
+    w->function = r->function, r->function = NULL;
+    w->parent = r->parent, r->parent = NULL;
+    w->owner = r->owner, r->owner = NULL;
+    w->error = r->error, r->error = NULL;
+    w->waiting_on = r->waiting_on, r->waiting_on = NULL;
+    w->policy = r->policy, r->policy = NULL;
+    w->status = strdup(durable_status_name(r->status));
+    if (!w->status)
+        cli_oom();
+    w->spawn_idx = r->spawn_idx;
+    w->collected = r->collected;
+    w->error_code = r->error_code;
+    w->created = det.created_ms;
+    w->updated = det.updated_ms;
+    take_buf(&r->args, &w->args);
+    take_buf(&r->result, &w->result);
+    w->has_frame = det.has_frame;
+    w->fingerprint = (int64_t)r->fingerprint;
+    w->state = r->state;
+    w->ready = r->ready;
+    w->await_error = r->await_error;
+    w->attempt = r->attempt;
+    w->wait_kind = r->wait_kind;
+    w->cancel = r->cancel;
+    w->paused = r->paused;
+    w->seq = (int64_t)r->seq;
+    w->await_seq = (int64_t)r->await_seq;
+    take_buf(&r->frame, &w->frame);
+    take_buf(&r->value, &w->value);
+    take_buf(&r->payload, &w->payload);
+    w->has_timer = det.has_timer;
+    w->due = r->wake_ms;
+    durable__row_clear(r);
+    return CLI_OK;
 }
 
 /* The status as durable_status() names it: paused over the stored one. */
@@ -161,20 +147,16 @@ static const char *shown_status(const wf *w)
  * schema of its function that decodes its arguments (and result). */
 static void infer_schema(view *v)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(v->d->db, "SELECT fingerprint FROM durable_schemas WHERE function = ?1 ORDER BY fingerprint",
-                           -1, &st, NULL) != SQLITE_OK)
+    uint64_t *fps = NULL;
+    size_t n = 0;
+    if (v->d->rd->fingerprints(v->d->s, v->w.function, &fps, &n) != DURABLE_OK)
         return;
-    sqlite3_bind_text(st, 1, v->w.function, -1, SQLITE_STATIC);
-    int64_t first = 0;
+    uint64_t first = 0;
     int have_first = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t fp = sqlite3_column_int64(st, 0);
-        cli_schema s;
-        if (cli_schema_load(v->d, fp, &s) != DURABLE_OK) {
-            cli_schema_free(&s);
+    for (size_t i = 0; i < n; i++) {
+        durable__schema_view s;
+        if (v->d->rd->schema(v->d->s, fps[i], &s) != DURABLE_OK)
             continue;
-        }
         cli_decoded a, r;
         cli_decode(s.params, s.nparams, s.params_ok, s.args_size, v->w.args.p, v->w.args.n, &a);
         int ok = a.rc == DURABLE_OK;
@@ -186,46 +168,42 @@ static void infer_schema(view *v)
             cli_decoded_free(&r);
         }
         if (!have_first) {
-            first = fp;
+            first = fps[i];
             have_first = 1;
         }
-        cli_schema_free(&s);
+        durable__schema_view_free(&s);
         if (ok) {
-            first = fp;
+            first = fps[i];
             break;
         }
     }
-    sqlite3_finalize(st);
-    if (have_first && cli_schema_load(v->d, first, &v->schema) == DURABLE_OK) {
+    free(fps);
+    if (have_first && v->d->rd->schema(v->d->s, first, &v->schema) == DURABLE_OK) {
         v->schema_found = 1;
         v->schema_inferred = 1;
-    } else {
-        cli_schema_free(&v->schema);
     }
+}
+
+static void count_child(void *ctx, const durable__listed *c)
+{
+    view *v = ctx;
+    if (c->spawn_idx < 0)
+        return;
+    v->spawned_total++;
+    v->spawned_open += c->status != DURABLE_DONE && c->status != DURABLE_FAILED && c->status != DURABLE_CANCELLED;
 }
 
 /* Spawned-children counts, and the status of the child waited on. */
 static void load_children_summary(view *v)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(v->d->db,
-                           "SELECT count(*), coalesce(sum(status NOT IN ('done', 'failed', 'cancelled')), 0)"
-                           " FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, v->w.id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            v->spawned_total = sqlite3_column_int(st, 0);
-            v->spawned_open = sqlite3_column_int(st, 1);
-        }
-        sqlite3_finalize(st);
-    }
-    if (v->w.wait_kind == 3 && v->w.waiting_on &&
-        sqlite3_prepare_v2(v->d->db, "SELECT status FROM durable_workflows WHERE id = ?1", -1, &st, NULL) ==
-            SQLITE_OK) {
-        sqlite3_bind_text(st, 1, v->w.waiting_on, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v->child_status = col_dup(st, 0);
-        sqlite3_finalize(st);
+    v->d->rd->children(v->d->s, v->w.id, count_child, v);
+    durable__detail c;
+    if (v->w.wait_kind == DURABLE__WAIT_CHILD && v->w.waiting_on &&
+        v->d->rd->workflow(v->d->s, v->w.waiting_on, &c) == DURABLE_OK) {
+        v->child_status = strdup(durable_status_name(c.row.status));
+        if (!v->child_status)
+            cli_oom();
+        durable__row_clear(&c.row);
     }
 }
 
@@ -238,15 +216,11 @@ static int build_view(view *v, cli_db *d, const char *id)
     if (rc != CLI_OK)
         return rc;
     wf *w = &v->w;
-    if (w->has_frame) {
-        int r = cli_schema_load(d, w->fingerprint, &v->schema);
-        v->schema_found = r == DURABLE_OK;
-        if (r != DURABLE_OK)
-            cli_schema_free(&v->schema);
-    } else {
+    if (w->has_frame)
+        v->schema_found = d->rd->schema(d->s, (uint64_t)w->fingerprint, &v->schema) == DURABLE_OK;
+    else
         infer_schema(v);
-    }
-    cli_schema *s = &v->schema;
+    durable__schema_view *s = &v->schema;
     if (v->schema_found) {
         cli_decode(s->params, s->nparams, s->params_ok, s->args_size, w->args.p, w->args.n, &v->args);
         if (w->has_frame && w->state > 0)
@@ -256,8 +230,18 @@ static int build_view(view *v, cli_db *d, const char *id)
             cli_decode(s->result, s->nresult, s->result_ok, s->nresult ? s->result[0].size : 0, w->result.p,
                        w->result.n, &v->result);
     }
-    if (w->has_frame && w->state > 0 && cli_await_load(d, w->fingerprint, w->state, &v->aw) != DURABLE_OK)
-        v->aw.found = 0;
+    const durable__await_view *aw =
+        v->schema_found && w->has_frame && w->state > 0 ? durable__schema_view_await(s, w->state) : NULL;
+    if (aw) {
+        await_info *i = &v->aw;
+        i->found = 1;
+        i->id = aw->id, i->kind = aw->kind, i->checks_error = aw->checks_error;
+        i->callee = aw->callee, i->value_type = aw->value_type;
+        i->line = aw->line, i->value_size = aw->value_size, i->value_kind = aw->value_kind;
+        i->saves = aw->saves, i->nsaves = aw->nsaves;
+        i->has_marks = aw->place && aw->text;
+        i->place = aw->place, i->text = aw->text;
+    }
     /* The completed await's value, described by the await's value type. */
     if (v->aw.found && w->ready && w->value.present && v->aw.value_kind && v->aw.value_size > 0 &&
         v->aw.value_size < (1 << 20)) {
@@ -278,7 +262,7 @@ static int build_view(view *v, cli_db *d, const char *id)
 static void view_free(view *v)
 {
     wf_free(&v->w);
-    cli_schema_free(&v->schema);
+    durable__schema_view_free(&v->schema);
     cli_decoded_free(&v->args);
     cli_decoded_free(&v->frame);
     cli_decoded_free(&v->result);
@@ -325,17 +309,17 @@ static void describe_wait(const view *v, strbuf *b)
         cli_relative(rel, w->due, v->d->now_ms);
     }
     switch (w->wait_kind) {
-    case 1:
+    case DURABLE__WAIT_TIMER:
         sb_printf(b, "timer due %s (%s)", w->has_timer ? iso : "?", w->has_timer ? rel : "no timer row");
         break;
-    case 2:
+    case DURABLE__WAIT_RETRY:
         sb_printf(b, "retry of step %s, attempt %d, at %s (%s)", v->aw.found ? v->aw.callee : "?", w->attempt + 1,
                   w->has_timer ? iso : "?", w->has_timer ? rel : "no timer row");
         break;
-    case 3:
+    case DURABLE__WAIT_CHILD:
         sb_printf(b, "child %s (%s)", w->waiting_on ? w->waiting_on : "?", v->child_status ? v->child_status : "missing");
         break;
-    case 4:
+    case DURABLE__WAIT_SIGNAL:
         sb_puts(b, "signal \"");
         if (w->waiting_on)
             sb_quote(b, w->waiting_on, strlen(w->waiting_on), 0);
@@ -345,10 +329,10 @@ static void describe_wait(const view *v, strbuf *b)
         else
             sb_puts(b, ", no timeout");
         break;
-    case 5:
+    case DURABLE__WAIT_ALL:
         sb_printf(b, "all spawned children (%d of %d unfinished)", v->spawned_open, v->spawned_total);
         break;
-    case 6:
+    case DURABLE__WAIT_ANY:
         sb_printf(b, "any spawned child (%d of %d unfinished)", v->spawned_open, v->spawned_total);
         break;
     default: sb_printf(b, "unknown wait kind %d", w->wait_kind); break;
@@ -401,100 +385,95 @@ static void print_section_text(const char *title, const durable_field *f, uint32
         printf("  (the stored blob has %zu unexpected bytes after its last field)\n", dec->trailing);
 }
 
+/* What the signal and child callbacks print into. */
+typedef struct printing {
+    cli_db *d;
+    jw *w; /* NULL: text */
+    int n;
+} printing;
+
+static void print_signal(void *ctx, const char *name, size_t bytes, int64_t sent)
+{
+    printing *p = ctx;
+    if (p->w) {
+        jw_object(p->w);
+        jw_kstr(p->w, "name", name);
+        jw_kint(p->w, "bytes", (long long)bytes);
+        jw_ktime(p->w, "sent", sent);
+        jw_end(p->w);
+        return;
+    }
+    if (p->n++ == 0)
+        printf("\nqueued signals\n");
+    char rel[40];
+    cli_relative(rel, sent, p->d->now_ms);
+    printf("  %s (%zu bytes, sent %s)\n", name, bytes, rel);
+}
+
 /* Signals sent to id and not yet received, oldest first: as text, or as
  * the "signals_queued" array when w is not NULL. */
 static void print_queued_signals(cli_db *d, const char *id, jw *w)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT name, length(data), sent_ms FROM durable_signals WHERE workflow = ?1 ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int n = 0;
+    printing p = {d, w, 0};
     if (w) {
         jw_key(w, "signals_queued");
         jw_array(w);
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = cli_col_text(st, 0);
-        long long bytes = sqlite3_column_int64(st, 1);
-        int64_t sent = sqlite3_column_int64(st, 2);
-        if (w) {
-            jw_object(w);
-            jw_kstr(w, "name", name);
-            jw_kint(w, "bytes", bytes);
-            jw_ktime(w, "sent", sent);
-            jw_end(w);
-            continue;
-        }
-        if (n++ == 0)
-            printf("\nqueued signals\n");
-        char rel[40];
-        cli_relative(rel, sent, d->now_ms);
-        printf("  %s (%lld bytes, sent %s)\n", name ? name : "?", bytes, rel);
-    }
+    d->rd->signals(d->s, id, print_signal, &p);
     if (w)
         jw_end(w);
-    sqlite3_finalize(st);
+}
+
+static void print_child(void *ctx, const durable__listed *c)
+{
+    printing *p = ctx;
+    int shown = c->paused && c->status != DURABLE_DONE ? DURABLE_PAUSED : c->status;
+    const char *status = shown ? durable_status_name(shown) : "?";
+    jw *w = p->w;
+    if (w) {
+        jw_object(w);
+        jw_kstr(w, "id", c->id);
+        jw_kstr(w, "function", c->function);
+        jw_kstr(w, "status", status);
+        jw_key(w, "spawn_index");
+        if (c->spawn_idx >= 0)
+            jw_int(w, c->spawn_idx);
+        else
+            jw_null(w);
+        jw_end(w);
+        return;
+    }
+    /* A spawned child by its handle, the number the code knows it by
+     * (durable_child_result, durable_any); its id ends in the parent's
+     * checkpoint number instead, which the code never sees. */
+    if (p->n++ == 0)
+        printf("\nchildren\n");
+    char by[32];
+    if (c->spawn_idx >= 0)
+        snprintf(by, sizeof by, "handle %d", c->spawn_idx);
+    else
+        snprintf(by, sizeof by, "awaited");
+    printf("  %-10s %-24s %-16s %s\n", by, c->id, c->function, status);
 }
 
 /* Children (rows whose parent is id), in creation order. */
 static void print_children(cli_db *d, const char *id, jw *w)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(d->db,
-                           "SELECT w.id, w.function, w.status, w.spawn_idx, f.paused FROM durable_workflows w"
-                           " LEFT JOIN durable_frames f ON f.workflow = w.id WHERE w.parent = ?1 ORDER BY w.rowid",
-                           -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    printing p = {d, w, 0};
     if (w) {
         jw_key(w, "children");
         jw_array(w);
     }
-    int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *cid = cli_col_text(st, 0), *fn = cli_col_text(st, 1), *status = cli_col_text(st, 2);
-        int spawned = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        int paused = sqlite3_column_int(st, 4) == 1;
-        if (paused && status && strcmp(status, "done") != 0)
-            status = "paused";
-        if (w) {
-            jw_object(w);
-            jw_kstr(w, "id", cid);
-            jw_kstr(w, "function", fn);
-            jw_kstr(w, "status", status);
-            jw_key(w, "spawn_index");
-            if (spawned)
-                jw_int(w, sqlite3_column_int(st, 3));
-            else
-                jw_null(w);
-            jw_end(w);
-            continue;
-        }
-        /* A spawned child by its handle, the number the code knows it by
-         * (durable_child_result, durable_any); its id ends in the parent's
-         * checkpoint number instead, which the code never sees. */
-        if (n++ == 0)
-            printf("\nchildren\n");
-        char by[32];
-        if (spawned)
-            snprintf(by, sizeof by, "handle %d", sqlite3_column_int(st, 3));
-        else
-            snprintf(by, sizeof by, "awaited");
-        printf("  %-10s %-24s %-16s %s\n", by, cid ? cid : "?", fn ? fn : "?", status ? status : "?");
-    }
+    d->rd->children(d->s, id, print_child, &p);
     if (w)
         jw_end(w);
-    sqlite3_finalize(st);
 }
 
 /* The human-readable report (docs/cli.md has an example). */
 static void show_text(view *v)
 {
     wf *w = &v->w;
-    cli_schema *s = &v->schema;
+    durable__schema_view *s = &v->schema;
     int64_t now = v->d->now_ms;
     printf("%-12s %s\n", "workflow", w->id);
     printf("%-12s %s", "function", w->function);
@@ -627,7 +606,7 @@ static void section_json(jw *j, const char *key, const durable_field *f, uint32_
 static void show_json(view *v)
 {
     wf *w = &v->w;
-    cli_schema *s = &v->schema;
+    durable__schema_view *s = &v->schema;
     jw j;
     jw_init(&j, stdout);
     jw_object(&j);
@@ -697,14 +676,14 @@ static void show_json(view *v)
         jw_object(&j);
         jw_kstr(&j, "kind", w->wait_kind >= 0 && w->wait_kind <= 6 ? wait_kinds[w->wait_kind] : "unknown");
         switch (w->wait_kind) {
-        case 2: jw_kint(&j, "attempt", w->attempt + 1); break;
-        case 3:
+        case DURABLE__WAIT_RETRY: jw_kint(&j, "attempt", w->attempt + 1); break;
+        case DURABLE__WAIT_CHILD:
             jw_kstr(&j, "child", w->waiting_on);
             jw_kstr(&j, "child_status", v->child_status);
             break;
-        case 4: jw_kstr(&j, "signal", w->waiting_on); break;
-        case 5:
-        case 6:
+        case DURABLE__WAIT_SIGNAL: jw_kstr(&j, "signal", w->waiting_on); break;
+        case DURABLE__WAIT_ALL:
+        case DURABLE__WAIT_ANY:
             jw_kint(&j, "children", v->spawned_total);
             jw_kint(&j, "unfinished", v->spawned_open);
             break;

@@ -14,8 +14,8 @@
  *     and the commit.
  *
  * Each await is named by its callee, looked up in the schema of the build
- * that wrote the row (the history's fingerprint column; a file from before
- * it gives the event's kind instead).  The last await of an unfinished
+ * that wrote the row (the history's fingerprint; a file from before that
+ * column gives the event's kind instead).  The last await of an unfinished
  * workflow has no next checkpoint yet and is not counted; neither is a step
  * right after a suspending await (its time is inside that await's).
  *
@@ -53,53 +53,67 @@ static char *dup_or_oom(const char *s)
     return d;
 }
 
-static int status_index(const char *s, int paused)
+/* The column of a stored status and paused flag, or -1. */
+static int status_index(int status, int paused)
 {
-    if (paused && s && (strcmp(s, "ready") == 0 || strcmp(s, "waiting") == 0))
+    if (paused && (status == DURABLE_READY || status == DURABLE_WAITING))
         return DURABLE_PAUSED - DURABLE_READY;
-    for (size_t i = 0; s && i < NSTATUS; i++)
-        if (strcmp(s, status_name(i)) == 0)
-            return (int)i;
-    return -1;
+    return status >= DURABLE_READY && status < DURABLE_PAUSED ? status - DURABLE_READY : -1;
+}
+
+typedef struct counts {
+    fn_counts *v;
+    size_t n;
+} counts;
+
+static void add_count(void *ctx, const durable__count_row *c)
+{
+    counts *cs = ctx;
+    fn_counts *g = NULL;
+    for (size_t i = 0; i < cs->n && !g; i++)
+        if (strcmp(cs->v[i].function, c->function) == 0)
+            g = &cs->v[i];
+    if (!g) {
+        fn_counts *grown = realloc(cs->v, (cs->n + 1) * sizeof *grown);
+        if (!grown)
+            cli_oom();
+        cs->v = grown;
+        g = &cs->v[cs->n++];
+        memset(g, 0, sizeof *g);
+        g->function = dup_or_oom(c->function);
+    }
+    int k = status_index(c->status, c->paused);
+    if (k >= 0)
+        g->n[k] += c->n;
+}
+
+static int cmp_counts(const void *a, const void *b)
+{
+    return strcmp(((const fn_counts *)a)->function, ((const fn_counts *)b)->function);
 }
 
 /* Counts by function and status: rows in function order. */
 static int load_counts(cli_db *d, fn_counts **out, size_t *nout)
 {
-    sqlite3_stmt *st;
-    int rc = cli_db_prepare(d,
-                            "SELECT w.function, w.status, coalesce(f.paused, 0), count(*) FROM durable_workflows w"
-                            " LEFT JOIN durable_frames f ON f.workflow = w.id"
-                            " GROUP BY w.function, w.status, coalesce(f.paused, 0) ORDER BY w.function",
-                            &st);
-    if (rc != CLI_OK)
-        return rc;
-    fn_counts *v = NULL;
-    size_t n = 0;
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *fn = cli_col_text(st, 0);
-        if (!n || strcmp(v[n - 1].function, fn ? fn : "") != 0) {
-            fn_counts *g = realloc(v, (n + 1) * sizeof *v);
-            if (!g)
-                cli_oom();
-            v = g;
-            memset(&v[n], 0, sizeof v[n]);
-            v[n++].function = dup_or_oom(fn);
-        }
-        int k = status_index(cli_col_text(st, 1), sqlite3_column_int(st, 2));
-        if (k >= 0)
-            v[n - 1].n[k] += sqlite3_column_int64(st, 3);
-    }
-    sqlite3_finalize(st);
-    *out = v;
-    *nout = n;
-    return src == SQLITE_DONE ? CLI_OK : cli_db_fail(d, src);
+    counts cs = {NULL, 0};
+    int rc = d->rd->counts(d->s, add_count, &cs);
+    if (cs.n)
+        qsort(cs.v, cs.n, sizeof *cs.v, cmp_counts);
+    *out = cs.v;
+    *nout = cs.n;
+    return rc == DURABLE_OK ? CLI_OK : cli_db_fail(d, rc);
 }
 
 /* History events of an await that suspends the workflow until something
  * happens (the next checkpoint comes after it). */
-#define SUSPENDING "('sleep', 'signal', 'call', 'all', 'any', 'retry')"
+static int suspending(const char *event)
+{
+    static const char *const names[] = {"sleep", "signal", "call", "all", "any", "retry"};
+    for (size_t i = 0; event && i < sizeof names / sizeof *names; i++)
+        if (strcmp(event, names[i]) == 0)
+            return 1;
+    return 0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -107,68 +121,104 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int cmp_latency(const void *a, const void *b)
+{
+    const latency *x = a, *y = b;
+    int c = strcmp(x->function, y->function);
+    if (!c)
+        c = strcmp(x->await, y->await);
+    return c ? c : strcmp(x->kind, y->kind);
+}
+
+/* The scan of the whole history: the previous row of the same workflow. */
+typedef struct scan {
+    cli_db *d;
+    latency *v;
+    size_t n;
+    char *workflow, *event;
+    int await_id, has_fp;
+    uint64_t fp;
+    int64_t at_ms;
+} scan;
+
+static void add_interval(scan *sc, const char *function, const char *await, const char *kind, double ms)
+{
+    latency *g = NULL;
+    for (size_t i = sc->n; i-- > 0 && !g;)
+        if (strcmp(sc->v[i].function, function) == 0 && strcmp(sc->v[i].await, await) == 0 &&
+            strcmp(sc->v[i].kind, kind) == 0)
+            g = &sc->v[i];
+    if (!g) {
+        latency *grown = realloc(sc->v, (sc->n + 1) * sizeof *grown);
+        if (!grown)
+            cli_oom();
+        sc->v = grown;
+        g = &sc->v[sc->n++];
+        memset(g, 0, sizeof *g);
+        g->function = dup_or_oom(function);
+        g->await = dup_or_oom(await);
+        g->kind = dup_or_oom(kind);
+    }
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 16;
+        double *m = realloc(g->ms, g->cap * sizeof *m);
+        if (!m)
+            cli_oom();
+        g->ms = m;
+    }
+    g->ms[g->n++] = ms < 0 ? 0 : ms; /* a clock stepped back: not negative */
+    g->sum += ms < 0 ? 0 : ms;
+}
+
+/* Each interval between two checkpoints of a workflow is counted once: for
+ * the await pending during it when the earlier one suspended, else for the
+ * step the later one records. */
+static void scan_row(void *ctx, const durable__history_row *h)
+{
+    scan *sc = ctx;
+    const char *wf = h->workflow ? h->workflow : "";
+    if (sc->workflow && strcmp(sc->workflow, wf) == 0 && h->function) {
+        int susp = suspending(sc->event);
+        if (susp || (h->event && (strcmp(h->event, "step") == 0 || strcmp(h->event, "step-failed") == 0))) {
+            const char *kind = susp ? sc->event : "step";
+            int aw = susp ? sc->await_id : h->await_id;
+            int has_fp = susp ? sc->has_fp : h->has_fingerprint;
+            uint64_t fp = susp ? sc->fp : h->fingerprint;
+            const char *callee = NULL;
+            long long line;
+            if (!has_fp || !cli_await_of(sc->d, fp, aw, &callee, &line) || !callee[0])
+                callee = kind;
+            add_interval(sc, h->function, callee, kind, (double)(h->at_ms - sc->at_ms));
+        }
+    }
+    if (!sc->workflow || strcmp(sc->workflow, wf) != 0) {
+        free(sc->workflow);
+        sc->workflow = dup_or_oom(wf);
+    }
+    free(sc->event);
+    sc->event = dup_or_oom(h->event);
+    sc->await_id = h->await_id;
+    sc->has_fp = h->has_fingerprint;
+    sc->fp = h->fingerprint;
+    sc->at_ms = h->at_ms;
+}
+
 /* Await latencies grouped by function, await and kind (sorted). */
 static int load_latency(cli_db *d, latency **out, size_t *nout)
 {
-    const char *fp = cli_has_column(d, "durable_history", "fingerprint") ? "h.fingerprint" : "NULL";
-    char sql[1800];
-    /* Each interval between two checkpoints of a workflow is counted once:
-     * for the await pending during it when the earlier one suspended, else
-     * for the step the later one records. */
-    snprintf(sql, sizeof sql,
-             "WITH h AS (SELECT h.workflow, h.await_id, h.event, h.at_ms, %s AS fp,"
-             " lag(h.at_ms) OVER win AS p_ms, lag(h.event) OVER win AS p_event,"
-             " lag(h.await_id) OVER win AS p_await, lag(%s) OVER win AS p_fp"
-             " FROM durable_history h WINDOW win AS (PARTITION BY h.workflow ORDER BY h.checkpoint, h.at_ms)),"
-             " s AS (SELECT workflow, at_ms - p_ms AS ms,"
-             " CASE WHEN p_event IN " SUSPENDING " THEN p_event ELSE 'step' END AS kind,"
-             " CASE WHEN p_event IN " SUSPENDING " THEN p_await ELSE await_id END AS aw,"
-             " CASE WHEN p_event IN " SUSPENDING " THEN p_fp ELSE fp END AS afp"
-             " FROM h WHERE p_ms IS NOT NULL AND (p_event IN " SUSPENDING " OR event IN ('step', 'step-failed')))"
-             " SELECT w.function, coalesce(a.callee, s.kind), s.kind, s.ms"
-             " FROM s JOIN durable_workflows w ON w.id = s.workflow"
-             " LEFT JOIN durable_schema_awaits a ON a.fingerprint = s.afp AND a.id = s.aw"
-             " ORDER BY 1, 2, 3",
-             fp, fp);
-    sqlite3_stmt *st;
-    int rc = cli_db_prepare(d, sql, &st);
-    if (rc != CLI_OK)
-        return rc;
-    latency *v = NULL;
-    size_t n = 0;
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *fn = cli_col_text(st, 0), *aw = cli_col_text(st, 1), *kind = cli_col_text(st, 2);
-        latency *g = n ? &v[n - 1] : NULL;
-        if (!g || strcmp(g->function, fn ? fn : "") != 0 || strcmp(g->await, aw ? aw : "") != 0 ||
-            strcmp(g->kind, kind ? kind : "") != 0) {
-            latency *grown = realloc(v, (n + 1) * sizeof *v);
-            if (!grown)
-                cli_oom();
-            v = grown;
-            g = &v[n++];
-            memset(g, 0, sizeof *g);
-            g->function = dup_or_oom(fn);
-            g->await = dup_or_oom(aw);
-            g->kind = dup_or_oom(kind);
-        }
-        if (g->n == g->cap) {
-            g->cap = g->cap ? g->cap * 2 : 16;
-            double *m = realloc(g->ms, g->cap * sizeof *m);
-            if (!m)
-                cli_oom();
-            g->ms = m;
-        }
-        double ms = (double)sqlite3_column_int64(st, 3);
-        g->ms[g->n++] = ms < 0 ? 0 : ms; /* a clock stepped back: not negative */
-        g->sum += ms < 0 ? 0 : ms;
-    }
-    sqlite3_finalize(st);
-    for (size_t i = 0; i < n; i++)
-        qsort(v[i].ms, v[i].n, sizeof *v[i].ms, cmp_double);
-    *out = v;
-    *nout = n;
-    return src == SQLITE_DONE ? CLI_OK : cli_db_fail(d, src);
+    scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.d = d;
+    int rc = d->rd->history(d->s, NULL, 0, -1, scan_row, &sc);
+    free(sc.workflow);
+    free(sc.event);
+    if (sc.n)
+        qsort(sc.v, sc.n, sizeof *sc.v, cmp_latency);
+    for (size_t i = 0; i < sc.n; i++)
+        qsort(sc.v[i].ms, sc.v[i].n, sizeof *sc.v[i].ms, cmp_double);
+    *out = sc.v;
+    *nout = sc.n;
+    return rc == DURABLE_OK ? CLI_OK : cli_db_fail(d, rc);
 }
 
 /* The q-quantile of sorted values (nearest rank). */

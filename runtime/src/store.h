@@ -6,7 +6,13 @@
  * claims, signals and worker leases.  Decisions (what a checkpoint means, who
  * wakes whom) stay in the scheduler; the store only moves rows, so another
  * engine (PostgreSQL) implements the same operations.  store_sqlite.c is the
- * SQLite implementation.
+ * SQLite implementation, store_pg.c the PostgreSQL one.
+ *
+ * The `durable` tool (runtime/cli) is a client of this layer too: it opens a
+ * store for reading only (durable__store_open_read) and calls its read
+ * operations (durable__read_ops: a filtered, paged listing, one workflow,
+ * history, queued signals, children, schemas, counts), so both stores share
+ * one implementation of every encoding and the tool holds no SQL.
  *
  * Every operation returns DURABLE_OK or a negative code; inside a
  * transaction a failed one fails the transaction (the caller rolls it back
@@ -16,15 +22,68 @@
  * `conflicted` 1 says nothing committed.  Blobs and strings
  * handed to a store are copied by it (or used before the call returns); rows
  * it returns hold malloc'd memory that durable__row_clear frees.
+ *
+ * Transactions.  Between begin and commit the scheduler's reads and writes
+ * are one transaction, serializable against every other writer of the same
+ * store (SQLite: BEGIN IMMEDIATE takes the file's write lock; PostgreSQL:
+ * SERIALIZABLE).  Outside begin/commit each operation is its own
+ * transaction.  Any operation may fail; after a failure inside a
+ * transaction the scheduler rolls back and nothing of the transaction is
+ * assumed.  commit may fail with its outcome unknown (the connection was
+ * lost while it ran): the scheduler never guesses, it drops what it holds in
+ * memory and reads the store back (a frame's seq tells which checkpoint
+ * landed).  A commit that lost a serialization conflict reports EBUSY with
+ * `conflicted` true: nothing of it committed, and the round is redone.
+ * `changed` may report a change when there was none (a store that cannot
+ * tell, or the first call, says yes) but never loses one: each commit of
+ * another connection is reported by a later call (SQLite: the next one;
+ * PostgreSQL: one after its NOTIFY arrives, a moment after that commit
+ * returned), so a scheduler that re-reads on yes sees every write.
  */
 #ifndef DURABLE_STORE_H
 #define DURABLE_STORE_H
 
 #include "internal.h"
 
-/* What a coroutine waits for while `waiting`. */
-enum { DURABLE__WAIT_NONE = 0, DURABLE__WAIT_TIMER, DURABLE__WAIT_RETRY, DURABLE__WAIT_CHILD,
-       DURABLE__WAIT_SIGNAL, DURABLE__WAIT_ALL, DURABLE__WAIT_ANY };
+/* ---- How both stores encode a row ----
+ *
+ * These encodings are the stored format (docs/storage.md): a store writes
+ * and reads them through the names below and nothing else, and its SQL
+ * names a status or a wait kind only through these macros or a bound
+ * parameter.  store_common.c holds the code both stores share.
+ *
+ * A wait kind is stored as its number: what a coroutine waits for while
+ * `waiting`. */
+enum { DURABLE__WAIT_NONE = 0, DURABLE__WAIT_TIMER = 1, DURABLE__WAIT_RETRY = 2, DURABLE__WAIT_CHILD = 3,
+       DURABLE__WAIT_SIGNAL = 4, DURABLE__WAIT_ALL = 5, DURABLE__WAIT_ANY = 6 };
+
+/* A status is stored as its name (DURABLE_PAUSED is never stored: a paused
+ * workflow keeps its status and has the `paused` flag). */
+#define DURABLE__ST_READY "ready"
+#define DURABLE__ST_WAITING "waiting"
+#define DURABLE__ST_DONE "done"
+#define DURABLE__ST_FAILED "failed"
+#define DURABLE__ST_CANCELLED "cancelled"
+#define DURABLE__ST_HELD "held"
+/* The same as SQL literals and sets, for the statements that filter on them. */
+#define DURABLE__SQL_ST(name) "'" name "'"
+/* not finished: a worker may still run it, or an operator release it */
+#define DURABLE__SQL_UNFINISHED "('" DURABLE__ST_READY "', '" DURABLE__ST_WAITING "', '" DURABLE__ST_HELD "')"
+/* runnable by some worker now or later (what count_unfinished counts) */
+#define DURABLE__SQL_LIVE "('" DURABLE__ST_READY "', '" DURABLE__ST_WAITING "')"
+#define DURABLE__SQL_FINISHED "('" DURABLE__ST_DONE "', '" DURABLE__ST_FAILED "', '" DURABLE__ST_CANCELLED "')"
+/* a finished child that counts as failed for its parent */
+#define DURABLE__SQL_UNSUCCESSFUL "('" DURABLE__ST_FAILED "', '" DURABLE__ST_CANCELLED "')"
+
+/* A status as stored, and back (0 for text that is not one). */
+const char *durable__status_text(int status);
+int durable__status_parse(const char *text);
+
+/* The role of a schema field row: a parameter, a frame field (struct
+ * members are rows under their field, `parent` its idx), the result. */
+#define DURABLE__ROLE_PARAM "param"
+#define DURABLE__ROLE_FIELD "field"
+#define DURABLE__ROLE_RESULT "result"
 
 /* One workflow as stored: its durable_workflows row joined with its frame and
  * timer. */
@@ -109,7 +168,161 @@ typedef struct durable__schema {
 
 void durable__schema_free(durable__schema *sc);
 
+/* Writing a schema (put_schema): fn as the rows of the schema tables, each
+ * handed to a store's callback in order; the first failure stops the walk
+ * and is returned.  Field rows are numbered per role in depth-first order
+ * (idx), a struct's members after it with parent = its idx (-1: none). */
+typedef struct durable__await_row {
+    int id, kind, occurrence, checks_error; /* occurrence: the how-manieth await of this callee */
+    uint32_t line;
+    const char *callee, *place, *text;
+    const durable_field *value; /* NULL: the await has no value */
+    const char *saves;          /* "0,2,3": the frame fields live after it */
+} durable__await_row;
+
+typedef struct durable__schema_sink {
+    int (*field_row)(void *ctx, const char *role, int idx, int parent, const durable_field *f);
+    int (*await_row)(void *ctx, const durable__await_row *a);
+    void *ctx;
+} durable__schema_sink;
+
+int durable__schema_rows(const durable_func *fn, const durable__schema_sink *sink);
+
+/* Reading one back (schema): a store appends each top-level param or field
+ * row it reads and each await row, then durable__schema_done checks the
+ * whole (descriptors valid, saves in range) and frees it on any failure.
+ * The add functions return a zeroed slot, or NULL when out of memory. */
+durable_field *durable__schema_add_field(durable__schema *sc, const char *role);
+durable__schema_await *durable__schema_add_await(durable__schema *sc);
+/* "0,2,3" (NULL or "": none) into a->saves: DURABLE_OK, ECORRUPT, ENOMEM. */
+int durable__schema_parse_saves(durable__schema_await *a, const char *text);
+int durable__schema_done(durable__schema *sc, int rc);
+
 typedef struct durable__store durable__store;
+
+/* ---- Reading, for the `durable` tool ----
+ *
+ * The tool inspects a store it did not write and must not change:
+ * durable__store_open_read opens one for reading only, and only these
+ * operations (with close) may be called on it.  Everything they return is
+ * decoded here, in the store layer — statuses as enum durable_status, wait
+ * kinds as DURABLE__WAIT_*, a schema's descriptors as durable_field trees —
+ * so the tool has one implementation for every store.  Nothing read is
+ * trusted: numbers out of range make a schema role invalid (see
+ * durable__schema_view), never a crash.  Rows handed to a callback live
+ * until it returns.  Each operation returns DURABLE_OK or a negative code;
+ * read_error then says what the engine reported. */
+
+/* Which workflows a listing shows: any of `statuses` (bits 1u << status, of
+ * enum durable_status, as durable_status() reports it: a paused workflow
+ * that has not finished is DURABLE_PAUSED and no other; 0: any status) and
+ * of `function` (NULL: any). */
+typedef struct durable__filter {
+    unsigned statuses;
+    const char *function;
+} durable__filter;
+
+/* One workflow as a listing shows it. */
+typedef struct durable__listed {
+    const char *id, *function, *parent; /* parent NULL: top level */
+    int spawn_idx;                      /* handle if spawned by its parent, else -1 */
+    int status;                         /* as stored: never DURABLE_PAUSED; 0: unknown text */
+    int paused;
+    int state;                          /* the await its frame is at; -1: no frame (finished) */
+    const char *callee;                 /* await `state` in the frame's schema, or NULL */
+    int64_t line;
+    int64_t created_ms, updated_ms;
+} durable__listed;
+
+/* One workflow in full: its row as `get` reads it, and what only the tool
+ * shows. */
+typedef struct durable__detail {
+    durable__row row;
+    int has_frame, has_timer; /* a durable_frames / durable_timers row exists */
+    int64_t created_ms, updated_ms;
+} durable__detail;
+
+/* A line of the history as stored. */
+typedef struct durable__history_row {
+    const char *workflow;
+    const char *function; /* of its workflow; NULL when that row is gone (purged) */
+    int64_t checkpoint;
+    int await_id, attempt, error_code;
+    const char *event, *detail;
+    int64_t at_ms;
+    int has_fingerprint; /* 0 in rows of a file from before the column */
+    uint64_t fingerprint;
+} durable__history_row;
+
+/* An await point of a stored schema, as stored. */
+typedef struct durable__await_view {
+    int id, kind, checks_error;
+    const char *callee;     /* "" when not stored */
+    int64_t line;
+    const char *value_type; /* "" when void */
+    int value_kind;
+    int64_t value_size;
+    const uint32_t *saves;
+    int nsaves;             /* -1: the saves text is malformed */
+    const char *place, *text; /* NULL: not recorded (a file from before them) */
+} durable__await_view;
+
+/* A function's schema as the tool needs it: struct members linked under
+ * their field, the result's descriptor, and each role checked with
+ * durable__fields_valid (a role that fails, or whose stored numbers are out
+ * of range, has *_ok 0 and must not be decoded with). */
+typedef struct durable__schema_view {
+    uint64_t fingerprint;
+    const char *function, *file;
+    uint32_t frame_size, args_size;
+    durable_field *fields, *params, *result;
+    uint32_t nfields, nparams, nresult;
+    int fields_ok, params_ok, result_ok;
+    durable__await_view *awaits;
+    uint32_t nawaits;
+    struct durable__view_alloc *allocs; /* everything above: durable__schema_view_free */
+} durable__schema_view;
+
+void durable__schema_view_free(durable__schema_view *v);
+/* The await `id` of v, or NULL. */
+const durable__await_view *durable__schema_view_await(const durable__schema_view *v, int id);
+
+/* Workflow counts by function, stored status and paused flag. */
+typedef struct durable__count_row {
+    const char *function;
+    int status; /* as stored; 0: unknown text */
+    int paused;
+    int64_t n;
+} durable__count_row;
+
+typedef struct durable__read_ops {
+    /* Workflows matching f in creation order, from `offset`, at most `limit`
+     * (-1: all). */
+    int (*list)(durable__store *s, const durable__filter *f, int64_t offset, int64_t limit,
+                void (*each)(void *ctx, const durable__listed *w), void *ctx);
+    int (*count)(durable__store *s, const durable__filter *f, int64_t *n);
+    /* DURABLE_ENOENT if no such workflow; ECORRUPT if its row does not
+     * decode.  On success durable__row_clear(&out->row) frees it. */
+    int (*workflow)(durable__store *s, const char *id, durable__detail *out);
+    /* The workflows whose parent is id, in creation order. */
+    int (*children)(durable__store *s, const char *id, void (*each)(void *ctx, const durable__listed *w), void *ctx);
+    /* History of workflow id (NULL: of every workflow, by workflow), by
+     * checkpoint, from `offset`, at most `limit` (-1: all). */
+    int (*history)(durable__store *s, const char *id, int64_t offset, int64_t limit,
+                   void (*each)(void *ctx, const durable__history_row *h), void *ctx);
+    /* Signals sent to id and not yet received, oldest first. */
+    int (*signals)(durable__store *s, const char *id,
+                   void (*each)(void *ctx, const char *name, size_t bytes, int64_t sent_ms), void *ctx);
+    /* The schema stored under fingerprint; DURABLE_ENOENT if none. */
+    int (*schema)(durable__store *s, uint64_t fingerprint, durable__schema_view *out);
+    /* The fingerprints of the schemas of `function`, in their order as
+     * signed 64-bit numbers. */
+    int (*fingerprints)(durable__store *s, const char *function, uint64_t **fps, size_t *n);
+    /* Workflow counts by function (in no particular order). */
+    int (*counts)(durable__store *s, void (*each)(void *ctx, const durable__count_row *c), void *ctx);
+    /* What the engine said about the last failure ("" if nothing). */
+    const char *(*error)(durable__store *s);
+} durable__read_ops;
 
 typedef struct durable__store_ops {
     void (*close)(durable__store *s);
@@ -142,9 +355,13 @@ typedef struct durable__store_ops {
     /* The control flags operators set on workflow id: cancel and paused. */
     int (*flags)(durable__store *s, const char *id, int *cancel, int *paused);
 
-    /* Make up to `limit` waiting coroutines whose timer is due ready (their
-     * await completes, or a step retry re-issues), claimed by `owner`, and
-     * delete those timers; *ids (malloc'd) are the ones now ready. */
+    /* Make up to `limit` waiting coroutines whose timer is due ready,
+     * claimed by `owner`, and delete those timers; *ids (malloc'd) are the
+     * ones now ready.  A due DURABLE__WAIT_RETRY re-issues its step (ready
+     * stays 0); any other due timer (a sleep, a signal's timeout) completes
+     * its await with no value (ready = 1, value and payload NULL); either way
+     * wait_kind becomes DURABLE__WAIT_NONE.  A paused workflow's timer waits;
+     * a held one's fires but it stays held and is not returned. */
     int (*fire_timers)(durable__store *s, const char *owner, int64_t now, int limit, char ***ids, size_t *n);
     /* Claim up to `limit` ready, unpaused workflows not held by a live worker
      * (nor by `owner` itself, unless `mine`). */
@@ -181,6 +398,10 @@ typedef struct durable__store_ops {
      * it committed), 0 if EBUSY meant a lock still held after
      * busy_timeout_ms (SQLite's only kind).  NULL: never a conflict. */
     int (*conflicted)(durable__store *s);
+
+    /* Reading, for the `durable` tool (see durable__read_ops above): the
+     * only operations, with close, of a store durable__store_open_read made. */
+    const durable__read_ops *read;
 } durable__store_ops;
 
 struct durable__store {
@@ -205,6 +426,47 @@ void durable__ids_free(char **ids, size_t n);
  * when not wrapped), whose connection durable_sqlite and durable_pg lend. */
 int durable__store_fault_wrap(durable__store **s);
 durable__store *durable__store_inner(durable__store *s);
+
+/* Open `where` (a libpq URI, as durable_open tells them, or an SQLite path)
+ * for reading only, never writing or creating anything: an SQLite file is
+ * opened read-only, immutable when no -wal is beside it (nothing at all is
+ * created next to it), after the checks store_sqlite.c makes of a file
+ * (ours, not newer, the byte order ours, the tables ours); a PostgreSQL
+ * database in a session with default_transaction_read_only, and only when
+ * it has our schema.  `name` receives `where` as messages show it (a URI
+ * without its password); on failure `why` says why, without the name
+ * ("cannot open: No such file or directory", "not a durable database",
+ * ...), and *out is NULL. */
+int durable__store_open_read(durable__store **out, const char *where, char *name, size_t namelen, char *why,
+                             size_t whylen);
+/* The two stores' own (store_sqlite.c, store_pg.c). */
+int durable__store_sqlite_open_read(durable__store **out, const char *path, char *why, size_t whylen);
+int durable__store_pg_open_read(durable__store **out, const char *uri, char *name, size_t namelen, char *why,
+                                size_t whylen);
+
+/* store_read.c: store-neutral parts of the read operations. */
+/* One stored row of a schema's descriptors, numbers as stored. */
+typedef struct durable__field_row {
+    int64_t idx, parent; /* parent -1: top level */
+    int64_t kind, offset, size, count, line;
+    const char *name, *type;
+} durable__field_row;
+/* Zeroed memory / a copy of t ("" for NULL) owned by v. */
+void *durable__schema_view_alloc(durable__schema_view *v, size_t n);
+const char *durable__schema_view_strdup(durable__schema_view *v, const char *t);
+/* Set a role ("field", "param", "result") of v from its stored rows, in idx
+ * order: members linked under their struct, then checked.  Call after
+ * frame_size and args_size are set (and `sizes_bad` when they were out of
+ * range).  DURABLE_OK, or ENOMEM. */
+int durable__schema_view_role(durable__schema_view *v, const char *role, const durable__field_row *rows, size_t n,
+                              int sizes_bad);
+/* Add an await (copies every string; saves as stored text, NULL for none). */
+int durable__schema_view_add_await(durable__schema_view *v, const durable__await_view *a, const char *saves);
+/* The WHERE clause of filter f over workflows `w` joined with frames `f`
+ * (" WHERE ..." or ""), into sql, with its text parameters in order into
+ * params (at most 9): numbered from `first`, as ?N ('?') or $N ('$'). */
+void durable__filter_sql(const durable__filter *f, char style, int first, char *sql, size_t cap,
+                         const char **params, int *nparams);
 
 /* upgrade.c: take over row r, written by another build of fn, if its await
  * and live locals map onto fn (then r and its rows are rewritten and `why`

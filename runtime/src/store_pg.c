@@ -6,9 +6,9 @@
  * Tables live in their own schema, `durable` (docs/storage.md has every
  * column): meta, schemas, schema_fields, schema_awaits, workflows, frames,
  * timers, signals, workers, history — the SQLite file's tables without the
- * durable_ prefix, with the same columns and encodings (statuses as their
- * durable_status_name text, wait kinds as DURABLE__WAIT_* numbers, frames
- * and values as the codec's blobs in bytea).  workflows.ord and signals.seq
+ * durable_ prefix, with the same columns and the encodings of store.h
+ * (statuses as their DURABLE__ST_* names, wait kinds as DURABLE__WAIT_*
+ * numbers, frames and values as the codec's blobs in bytea).  workflows.ord and signals.seq
  * are identity columns: the creation order SQLite takes from its rowid.
  *
  * Opening never harms a database that is not ours.  In one transaction,
@@ -182,11 +182,10 @@ enum {
  * whose lease runs (parameters O: owner, N: now); rows O holds only when
  * M <> 0. */
 #define CLAIMABLE(O, N, M)                                                                             \
-    "w.status = 'ready' AND (w.owner IS NULL OR (" M "::int <> 0 AND w.owner = " O ")"                 \
+    "w.status = " DURABLE__SQL_ST(DURABLE__ST_READY) " AND (w.owner IS NULL OR (" M "::int <> 0 AND w.owner = " O ")"                 \
     " OR (w.owner <> " O " AND w.owner NOT IN (SELECT id FROM durable.workers WHERE lease_ms >= " N ")))" \
     " AND NOT EXISTS (SELECT 1 FROM durable.frames f WHERE f.workflow = w.id AND f.paused <> 0)"
 #define NOT_PAUSED(t) " NOT EXISTS (SELECT 1 FROM durable.frames f WHERE f.workflow = " t " AND f.paused <> 0)"
-#define UNFINISHED "('ready', 'waiting', 'held')"
 
 static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_PUT_SCHEMA] = "INSERT INTO durable.schemas(fingerprint, function, file, frame_size, args_size, codec)"
@@ -223,16 +222,17 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = $1 AND w.spawn_idx = $2",
     [S_LIST_STATUS] = "SELECT id FROM durable.workflows WHERE status = $1 ORDER BY ord",
     [S_LIST_WAITING] = "SELECT w.id FROM durable.workflows w JOIN durable.frames f ON f.workflow = w.id"
-                       " WHERE w.status = 'waiting' AND f.wait_kind = $2 AND f.waiting_on = $1 ORDER BY w.ord",
+                       " WHERE w.status = " DURABLE__SQL_ST(DURABLE__ST_WAITING) " AND f.wait_kind = $2 AND"
+                       " f.waiting_on = $1 ORDER BY w.ord",
     [S_FAMILY] = "WITH RECURSIVE t(id, depth) AS (SELECT $1::text, 0 UNION ALL"
                  " SELECT w.id, t.depth + 1 FROM durable.workflows w JOIN t ON w.parent = t.id)"
                  " SELECT t.id FROM t JOIN durable.workflows w ON w.id = t.id"
-                 " WHERE w.status IN " UNFINISHED " ORDER BY t.depth, w.ord",
-    [S_SPAWNS] = "SELECT count(*), count(*) FILTER (WHERE status IN " UNFINISHED "),"
-                 " count(*) FILTER (WHERE status IN ('failed', 'cancelled'))"
+                 " WHERE w.status IN " DURABLE__SQL_UNFINISHED " ORDER BY t.depth, w.ord",
+    [S_SPAWNS] = "SELECT count(*), count(*) FILTER (WHERE status IN " DURABLE__SQL_UNFINISHED "),"
+                 " count(*) FILTER (WHERE status IN " DURABLE__SQL_UNSUCCESSFUL ")"
                  " FROM durable.workflows WHERE parent = $1 AND spawn_idx IS NOT NULL",
     [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable.workflows WHERE parent = $1 AND spawn_idx IS NOT NULL"
-                     " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
+                     " AND collected = 0 AND status IN " DURABLE__SQL_FINISHED
                      " ORDER BY updated_ms, spawn_idx LIMIT 1",
     /* Fire up to $2 timers due by $1 in one statement: lock them (skipping
      * those another worker is firing), delete them, complete the await (a due
@@ -243,11 +243,12 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                NOT_PAUSED("t.workflow") " ORDER BY t.due_ms, t.workflow LIMIT $2 FOR UPDATE SKIP LOCKED),"
                " del AS (DELETE FROM durable.timers t USING due WHERE t.workflow = due.workflow"
                " RETURNING t.workflow),"
-               " fr AS (UPDATE durable.frames f SET ready = (f.attempt = 0)::int, wait_kind = 0,"
+               " fr AS (UPDATE durable.frames f SET ready = (f.wait_kind <> $5)::int, wait_kind = $6,"
                " waiting_on = NULL, value = NULL, payload = NULL FROM del WHERE f.workflow = del.workflow"
                " RETURNING f.workflow),"
-               " st AS (UPDATE durable.workflows w SET status = 'ready', owner = $3, updated_ms = $4"
-               " FROM del WHERE w.id = del.workflow AND w.status = 'waiting' RETURNING w.id)"
+               " st AS (UPDATE durable.workflows w SET status = " DURABLE__SQL_ST(DURABLE__ST_READY) ", owner = $3,"
+               " updated_ms = $4 FROM del WHERE w.id = del.workflow"
+               " AND w.status = " DURABLE__SQL_ST(DURABLE__ST_WAITING) " RETURNING w.id)"
                " SELECT st.id FROM st JOIN due ON due.workflow = st.id ORDER BY due.due_ms, st.id",
     [S_CLAIM] = "WITH c AS (SELECT w.id, w.ord FROM durable.workflows w WHERE " CLAIMABLE("$1", "$2", "$4")
                 " ORDER BY w.ord LIMIT $3 FOR UPDATE OF w SKIP LOCKED),"
@@ -257,7 +258,7 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " OR EXISTS (SELECT 1 FROM durable.timers t WHERE t.due_ms <= $2 AND"
                    NOT_PAUSED("t.workflow") "))::int",
     [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable.timers t WHERE" NOT_PAUSED("t.workflow"),
-    [S_COUNT] = "SELECT count(*) FROM durable.workflows WHERE status IN ('ready', 'waiting')",
+    [S_COUNT] = "SELECT count(*) FROM durable.workflows WHERE status IN " DURABLE__SQL_LIVE,
     [S_BEAT] = "INSERT INTO durable.workers(id, lease_ms) VALUES ($1, $2)"
                " ON CONFLICT (id) DO UPDATE SET lease_ms = excluded.lease_ms",
     [S_WORKERS] = "SELECT id FROM durable.workers WHERE lease_ms >= $1 ORDER BY id",
@@ -271,7 +272,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [S_SCHEMA] = "SELECT function, frame_size, args_size FROM durable.schemas WHERE fingerprint = $1",
     [S_SCHEMA_FIELDS] = "SELECT role, name, type, kind, \"offset\", size, count, line FROM durable.schema_fields"
-                        " WHERE fingerprint = $1 AND parent IS NULL AND role IN ('field', 'param')"
+                        " WHERE fingerprint = $1 AND parent IS NULL"
+                        " AND role IN ('" DURABLE__ROLE_FIELD "', '" DURABLE__ROLE_PARAM "')"
                         " ORDER BY role COLLATE \"C\", idx",
     [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
                         " checks_error, saves, line, place, text FROM durable.schema_awaits"
@@ -279,9 +281,9 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_SET_ARGS] = "UPDATE durable.workflows SET args = $2 WHERE id = $1",
     /* finished, old, and not the child of an unfinished parent (which may
      * still read its result); every table's rows in one statement */
-    [S_PURGE] = "WITH p AS (SELECT w.id FROM durable.workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
+    [S_PURGE] = "WITH p AS (SELECT w.id FROM durable.workflows w WHERE w.status IN " DURABLE__SQL_FINISHED
                 " AND w.updated_ms < $1 AND NOT EXISTS (SELECT 1 FROM durable.workflows q"
-                " WHERE q.id = w.parent AND q.status IN " UNFINISHED ")),"
+                " WHERE q.id = w.parent AND q.status IN " DURABLE__SQL_UNFINISHED ")),"
                 " d1 AS (DELETE FROM durable.frames x USING p WHERE x.workflow = p.id),"
                 " d2 AS (DELETE FROM durable.timers x USING p WHERE x.workflow = p.id),"
                 " d3 AS (DELETE FROM durable.history x USING p WHERE x.workflow = p.id),"
@@ -338,6 +340,7 @@ typedef struct pg_store {
     int reconnects; /* sessions made again after a lost connection (live) */
     int conflict;   /* this transaction lost a serialization conflict */
     durable_options opts;
+    uint64_t put_fp; /* the schema put_schema is writing */
 } pg_store;
 
 /* Parameters of one statement: text, or binary for bytea; NULL is NULL. */
@@ -493,14 +496,6 @@ static int run_write(pg_store *s, int which, const params *p, long *changes)
 static int64_t now_ms(pg_store *s)
 {
     return s->opts.clock ? s->opts.clock(s->opts.clock_ctx) : durable__realtime_ms();
-}
-
-static int status_parse(const char *t)
-{
-    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++)
-        if (t && strcmp(t, durable_status_name(st)) == 0)
-            return st;
-    return 0;
 }
 
 /* ---- reading results ---- */
@@ -911,36 +906,51 @@ static int pg_savepoint(durable__store *base, int op)
 
 /* ---- schemas ---- */
 
-static int put_fields(pg_store *s, uint64_t fp, const char *role, const durable_field *f, uint32_t n, int parent,
-                      int *idx)
+static int put_field(void *ctx, const char *role, int idx, int parent, const durable_field *f)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        params p = {0};
-        int me = (*idx)++;
-        p_int(&p, (int64_t)fp);
-        p_text(&p, role);
-        p_int(&p, me);
-        if (parent >= 0)
-            p_int(&p, parent);
-        else
-            p_text(&p, NULL);
-        p_text(&p, f[i].name);
-        p_text(&p, f[i].type);
-        p_int(&p, f[i].kind);
-        p_int(&p, f[i].offset);
-        p_int(&p, f[i].size);
-        p_int(&p, f[i].count);
-        p_int(&p, f[i].line);
-        int rc = run_write(s, S_PUT_FIELD, &p, NULL);
-        if (rc != DURABLE_OK)
-            return rc;
-        if (f[i].kind == DURABLE_KIND_STRUCT && f[i].members) {
-            rc = put_fields(s, fp, role, f[i].members, f[i].nmembers, me, idx);
-            if (rc != DURABLE_OK)
-                return rc;
-        }
+    pg_store *s = ctx;
+    params p = {0};
+    p_int(&p, (int64_t)s->put_fp);
+    p_text(&p, role);
+    p_int(&p, idx);
+    if (parent >= 0)
+        p_int(&p, parent);
+    else
+        p_text(&p, NULL);
+    p_text(&p, f->name);
+    p_text(&p, f->type);
+    p_int(&p, f->kind);
+    p_int(&p, f->offset);
+    p_int(&p, f->size);
+    p_int(&p, f->count);
+    p_int(&p, f->line);
+    return run_write(s, S_PUT_FIELD, &p, NULL);
+}
+
+static int put_await(void *ctx, const durable__await_row *a)
+{
+    pg_store *s = ctx;
+    params q = {0};
+    p_int(&q, (int64_t)s->put_fp);
+    p_int(&q, a->id);
+    p_int(&q, a->kind);
+    p_text(&q, a->callee);
+    p_int(&q, a->occurrence);
+    p_int(&q, a->line);
+    if (a->value) {
+        p_text(&q, a->value->type);
+        p_int(&q, a->value->kind);
+        p_int(&q, a->value->size);
+    } else {
+        p_text(&q, NULL);
+        p_text(&q, NULL);
+        p_text(&q, NULL);
     }
-    return DURABLE_OK;
+    p_int(&q, a->checks_error);
+    p_text(&q, a->saves);
+    p_text(&q, a->place);
+    p_text(&q, a->text);
+    return run_write(s, S_PUT_AWAIT, &q, NULL);
 }
 
 static int pg_put_schema(durable__store *base, const durable_func *fn)
@@ -957,46 +967,8 @@ static int pg_put_schema(durable__store *base, const durable_func *fn)
     int rc = run_write(s, S_PUT_SCHEMA, &p, &changes);
     if (rc != DURABLE_OK || changes == 0)
         return rc; /* already there */
-    int idx = 0;
-    rc = put_fields(s, fn->fingerprint, "param", fn->params, fn->nparams, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK)
-        rc = put_fields(s, fn->fingerprint, "field", fn->fields, fn->nfields, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK && fn->result)
-        rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
-    for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
-        const durable_await *a = &fn->awaits[i];
-        int occurrence = 0; /* the how-manieth await of this callee: an identity edits keep */
-        for (uint32_t k = 0; k < i; k++)
-            occurrence += strcmp(fn->awaits[k].callee ? fn->awaits[k].callee : "", a->callee ? a->callee : "") == 0;
-        char *saves = durable__saves_text(a);
-        if (!saves)
-            return DURABLE_ENOMEM;
-        params q = {0};
-        p_int(&q, (int64_t)fn->fingerprint);
-        p_int(&q, a->id);
-        p_int(&q, a->kind);
-        p_text(&q, a->callee);
-        p_int(&q, occurrence);
-        p_int(&q, a->line);
-        if (a->value) {
-            p_text(&q, a->value->type);
-            p_int(&q, a->value->kind);
-            p_int(&q, a->value->size);
-        } else {
-            p_text(&q, NULL);
-            p_text(&q, NULL);
-            p_text(&q, NULL);
-        }
-        p_int(&q, a->checks_error);
-        p_text(&q, saves);
-        p_text(&q, a->place);
-        p_text(&q, a->text);
-        rc = run_write(s, S_PUT_AWAIT, &q, NULL);
-        free(saves);
-    }
-    return rc;
+    s->put_fp = fn->fingerprint;
+    return durable__schema_rows(fn, &(durable__schema_sink){put_field, put_await, s});
 }
 
 /* ---- workflow rows ---- */
@@ -1012,7 +984,7 @@ static int pg_insert(durable__store *base, const durable__row *r)
         p_int(&p, r->spawn_idx);
     else
         p_text(&p, NULL);
-    p_text(&p, durable_status_name(r->status));
+    p_text(&p, durable__status_text(r->status));
     p_buf(&p, &r->args);
     p_int(&p, now_ms(s));
     long changes = 0;
@@ -1041,7 +1013,7 @@ static int pg_update(durable__store *base, durable__row *r, int what)
     if (what & DURABLE__W_STATUS) {
         params p = {0};
         p_text(&p, r->id);
-        p_text(&p, durable_status_name(r->status));
+        p_text(&p, durable__status_text(r->status));
         p_text(&p, r->owner);
         p_int(&p, r->error_code);
         p_text(&p, r->error);
@@ -1094,7 +1066,7 @@ static int pg_update(durable__store *base, durable__row *r, int what)
         params p = {0};
         p_text(&p, r->id);
         p_buf(&p, &r->result);
-        p_text(&p, durable_status_name(r->status));
+        p_text(&p, durable__status_text(r->status));
         p_int(&p, r->error_code);
         p_text(&p, r->error);
         p_int(&p, now_ms(s));
@@ -1137,7 +1109,7 @@ static int read_row(const PGresult *res, durable__row *r)
             rc = DURABLE_ENOMEM;
     r->spawn_idx = PQgetisnull(res, 0, 3) ? -1 : (int)col_int(res, 0, 3);
     r->collected = (int)col_int(res, 0, 4);
-    r->status = status_parse(PQgetvalue(res, 0, 5));
+    r->status = durable__status_parse(PQgetvalue(res, 0, 5));
     r->error_code = (int)col_int(res, 0, 7);
     if (rc == DURABLE_OK && !r->status)
         rc = DURABLE_ECORRUPT;
@@ -1216,7 +1188,7 @@ static int pg_flags(durable__store *base, const char *id, int *cancel, int *paus
 static int pg_list(durable__store *base, int status, const char *name, char ***ids, size_t *n)
 {
     params p = {0};
-    p_text(&p, name ? name : durable_status_name(status));
+    p_text(&p, name ? name : durable__status_text(status));
     if (name)
         p_int(&p, DURABLE__WAIT_SIGNAL);
     return run_ids((pg_store *)base, name ? S_LIST_WAITING : S_LIST_STATUS, &p, ids, n);
@@ -1269,6 +1241,8 @@ static int pg_fire_timers(durable__store *base, const char *owner, int64_t now, 
     p_int(&p, limit);
     p_text(&p, owner);
     p_int(&p, now_ms(s));
+    p_int(&p, DURABLE__WAIT_RETRY);
+    p_int(&p, DURABLE__WAIT_NONE);
     PGresult *r;
     *ids = NULL;
     *n = 0;
@@ -1398,35 +1372,6 @@ static int pg_take_signal(durable__store *base, const char *id, const char *name
 
 /* ---- schemas read back ---- */
 
-/* "0,2,3" into a malloc'd array: DURABLE_OK, ECORRUPT for anything else,
- * ENOMEM. */
-static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (!t || !*t)
-        return DURABLE_OK;
-    size_t cap = 1;
-    for (const char *c = t; *c; c++)
-        cap += *c == ',';
-    uint32_t *v = durable__malloc(cap * sizeof *v);
-    if (!v)
-        return DURABLE_ENOMEM;
-    for (const char *c = t; *c;) {
-        char *end;
-        unsigned long x = strtoul(c, &end, 10);
-        if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
-            free(v);
-            *n = 0;
-            return DURABLE_ECORRUPT;
-        }
-        v[(*n)++] = (uint32_t)x;
-        c = *end ? end + 1 : end;
-    }
-    *out = v;
-    return DURABLE_OK;
-}
-
 static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
 {
     pg_store *s = (pg_store *)base;
@@ -1446,9 +1391,8 @@ static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema
     out->frame_size = (uint32_t)frame_size;
     out->args_size = (uint32_t)args_size;
     rc = out->function ? DURABLE_OK : DURABLE_ENOMEM;
-    /* as on SQLite: no struct larger than DURABLE__MAX_STRUCT (nor negative) */
-    if (rc == DURABLE_OK && (frame_size < 0 || frame_size > DURABLE__MAX_STRUCT || args_size < 0 ||
-                             args_size > DURABLE__MAX_STRUCT))
+    /* bigint columns: a negative size would pass as a large uint32_t */
+    if (rc == DURABLE_OK && (frame_size < 0 || args_size < 0 || frame_size > UINT32_MAX || args_size > UINT32_MAX))
         rc = DURABLE_ECORRUPT;
     PQclear(r);
 
@@ -1457,17 +1401,11 @@ static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema
     if (rc == DURABLE_OK) {
         int rows = PQntuples(r);
         for (int i = 0; rc == DURABLE_OK && i < rows; i++) {
-            int param = strcmp(PQgetvalue(r, i, 0), "param") == 0;
-            durable_field **arr = param ? &out->params : &out->fields;
-            uint32_t *n = param ? &out->nparams : &out->nfields;
-            durable_field *grown = durable__realloc(*arr, (*n + 1) * sizeof **arr);
-            if (!grown) {
+            durable_field *f = durable__schema_add_field(out, PQgetvalue(r, i, 0));
+            if (!f) {
                 rc = DURABLE_ENOMEM;
                 break;
             }
-            *arr = grown;
-            durable_field *f = &grown[(*n)++];
-            memset(f, 0, sizeof *f);
             f->name = durable__strdup(PQgetvalue(r, i, 1));
             f->type = PQgetisnull(r, i, 2) ? NULL : durable__strdup(PQgetvalue(r, i, 2));
             f->kind = (int)col_int(r, i, 3);
@@ -1486,21 +1424,16 @@ static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema
     if (rc == DURABLE_OK) {
         int rows = PQntuples(r);
         for (int i = 0; rc == DURABLE_OK && i < rows; i++) {
-            durable__schema_await *grown = durable__realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
-            if (!grown) {
+            durable__schema_await *a = durable__schema_add_await(out);
+            if (!a) {
                 rc = DURABLE_ENOMEM;
                 break;
             }
-            out->awaits = grown;
-            durable__schema_await *a = &grown[out->nawaits++];
-            memset(a, 0, sizeof *a);
             a->id = (int)col_int(r, i, 0);
             a->kind = (int)col_int(r, i, 1);
             a->occurrence = (int)col_int(r, i, 3);
-            a->value.name = "";
             a->value.kind = (int)col_int(r, i, 5);
             a->value.size = (uint32_t)col_int(r, i, 6);
-            a->value.count = 1;
             a->checks_error = (int)col_int(r, i, 7);
             a->line = (uint32_t)col_int(r, i, 9);
             if (PQgetisnull(r, i, 2))
@@ -1509,20 +1442,11 @@ static int pg_schema(durable__store *base, uint64_t fingerprint, durable__schema
                      col_text(r, i, 10, &a->place) || col_text(r, i, 11, &a->text))
                 rc = DURABLE_ENOMEM;
             else
-                rc = parse_saves(PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8), &a->saves, &a->nsaves);
+                rc = durable__schema_parse_saves(a, PQgetisnull(r, i, 8) ? NULL : PQgetvalue(r, i, 8));
         }
         PQclear(r);
     }
-    if (rc == DURABLE_OK && (durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
-                             durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
-        rc = DURABLE_ECORRUPT;
-    for (uint32_t i = 0; rc == DURABLE_OK && i < out->nawaits; i++)
-        for (uint32_t k = 0; k < out->awaits[i].nsaves; k++)
-            if (out->awaits[i].saves[k] >= out->nfields)
-                rc = DURABLE_ECORRUPT;
-    if (rc != DURABLE_OK)
-        durable__schema_free(out);
-    return rc;
+    return durable__schema_done(out, rc);
 }
 
 static int pg_set_args(durable__store *base, const char *id, const durable__buf *args)
@@ -1579,6 +1503,404 @@ static int pg_conflicted(durable__store *base)
     return ((pg_store *)base)->conflict;
 }
 
+/* ---- reading, for the `durable` tool (store.h, durable__read_ops) ----
+ *
+ * A store opened with durable__store_pg_open_read holds a session whose
+ * transactions are read-only (default_transaction_read_only) and no
+ * prepared statements: each read operation runs its own, unnamed.  A lost
+ * connection is an error (DURABLE_EIO), not made again: the tool's command
+ * is short and says so. */
+
+/* Run sql with text parameters p; on success *out holds the result. */
+static int rd_run(pg_store *s, const char *sql, const params *p, PGresult **out)
+{
+    *out = NULL;
+    if (PQstatus(s->conn) != CONNECTION_OK)
+        return DURABLE_EIO;
+    PGresult *r = PQprepare(s->conn, "", sql, 0, NULL);
+    int rc = result_rc(s, r);
+    PQclear(r);
+    if (rc != DURABLE_OK)
+        return rc;
+    r = PQexecPrepared(s->conn, "", p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 0);
+    rc = result_rc(s, r);
+    if (rc != DURABLE_OK)
+        PQclear(r);
+    else
+        *out = r;
+    return rc;
+}
+
+static const char *rd_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+#define LISTED_SELECT                                                                                       \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.status, (f.workflow IS NOT NULL)::int,"             \
+    " coalesce(f.paused, 0), f.state, a.callee, a.line, w.created_ms, w.updated_ms"                       \
+    " FROM durable.workflows w LEFT JOIN durable.frames f ON f.workflow = w.id"                           \
+    " LEFT JOIN durable.schema_awaits a ON a.fingerprint = f.fingerprint AND a.id = f.state"
+
+static void rd_listed(const PGresult *r, void (*each)(void *, const durable__listed *), void *ctx)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__listed w = {0};
+        w.id = rd_text(r, i, 0) ? rd_text(r, i, 0) : "?";
+        w.function = rd_text(r, i, 1) ? rd_text(r, i, 1) : "?";
+        w.parent = rd_text(r, i, 2);
+        w.spawn_idx = PQgetisnull(r, i, 3) ? -1 : (int)col_int(r, i, 3);
+        w.status = durable__status_parse(rd_text(r, i, 4));
+        w.paused = col_int(r, i, 6) != 0;
+        w.state = col_int(r, i, 5) ? (int)col_int(r, i, 7) : -1;
+        w.callee = rd_text(r, i, 8);
+        w.line = col_int(r, i, 9);
+        w.created_ms = col_int(r, i, 10);
+        w.updated_ms = col_int(r, i, 11);
+        each(ctx, &w);
+    }
+}
+
+static int pg_read_list(durable__store *base, const durable__filter *f, int64_t offset, int64_t limit,
+                        void (*each)(void *, const durable__listed *), void *ctx)
+{
+    char where[1024], sql[2048];
+    const char *texts[10];
+    int np;
+    durable__filter_sql(f, '$', 1, where, sizeof where, texts, &np);
+    snprintf(sql, sizeof sql, LISTED_SELECT "%s ORDER BY w.ord LIMIT $%d OFFSET $%d", where, np + 1, np + 2);
+    params p = {0};
+    for (int i = 0; i < np; i++)
+        p_text(&p, texts[i]);
+    if (limit < 0)
+        p_text(&p, NULL); /* LIMIT NULL: all */
+    else
+        p_int(&p, limit);
+    p_int(&p, offset);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc == DURABLE_OK) {
+        rd_listed(r, each, ctx);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_count(durable__store *base, const durable__filter *f, int64_t *n)
+{
+    char where[1024], sql[1536];
+    const char *texts[10];
+    int np;
+    durable__filter_sql(f, '$', 1, where, sizeof where, texts, &np);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM durable.workflows w%s%s",
+             f->statuses ? " LEFT JOIN durable.frames f ON f.workflow = w.id" : "", where);
+    params p = {0};
+    for (int i = 0; i < np; i++)
+        p_text(&p, texts[i]);
+    PGresult *r;
+    *n = 0;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc == DURABLE_OK) {
+        *n = PQntuples(r) ? col_int(r, 0, 0) : 0;
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_workflow(durable__store *base, const char *id, durable__detail *out)
+{
+    memset(out, 0, sizeof *out);
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT r.*, x.created_ms, x.updated_ms,"
+                    " (EXISTS (SELECT 1 FROM durable.frames y WHERE y.workflow = r.id))::int,"
+                    " (r.due_ms IS NOT NULL)::int"
+                    " FROM (" ROW_SELECT " WHERE w.id = $1) r JOIN durable.workflows x ON x.id = r.id",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = DURABLE_ENOENT;
+    } else {
+        rc = read_row(r, &out->row);
+        out->created_ms = col_int(r, 0, 27);
+        out->updated_ms = col_int(r, 0, 28);
+        out->has_frame = (int)col_int(r, 0, 29);
+        out->has_timer = (int)col_int(r, 0, 30);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_read_children(durable__store *base, const char *id, void (*each)(void *, const durable__listed *),
+                            void *ctx)
+{
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, LISTED_SELECT " WHERE w.parent = $1 ORDER BY w.ord", &p, &r);
+    if (rc == DURABLE_OK) {
+        rd_listed(r, each, ctx);
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_read_history(durable__store *base, const char *id, int64_t offset, int64_t limit,
+                           void (*each)(void *, const durable__history_row *), void *ctx)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT h.workflow, w.function, h.checkpoint, h.await_id, h.event, h.attempt, h.error_code,"
+             " h.detail, h.at_ms, h.fingerprint FROM durable.history h"
+             " LEFT JOIN durable.workflows w ON w.id = h.workflow"
+             "%s ORDER BY h.workflow, h.checkpoint, h.at_ms LIMIT $%d OFFSET $%d",
+             id ? " WHERE h.workflow = $1" : "", id ? 2 : 1, id ? 3 : 2);
+    params p = {0};
+    if (id)
+        p_text(&p, id);
+    if (limit < 0)
+        p_text(&p, NULL);
+    else
+        p_int(&p, limit);
+    p_int(&p, offset);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, sql, &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__history_row h = {0};
+        h.workflow = rd_text(r, i, 0);
+        h.function = rd_text(r, i, 1);
+        h.checkpoint = col_int(r, i, 2);
+        h.await_id = (int)col_int(r, i, 3);
+        h.event = rd_text(r, i, 4);
+        h.attempt = (int)col_int(r, i, 5);
+        h.error_code = (int)col_int(r, i, 6);
+        h.detail = rd_text(r, i, 7);
+        h.at_ms = col_int(r, i, 8);
+        h.has_fingerprint = !PQgetisnull(r, i, 9);
+        h.fingerprint = (uint64_t)col_int(r, i, 9);
+        each(ctx, &h);
+    }
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+static int pg_read_signals(durable__store *base, const char *id,
+                           void (*each)(void *, const char *, size_t, int64_t), void *ctx)
+{
+    params p = {0};
+    p_text(&p, id);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT name, coalesce(octet_length(data), 0), sent_ms FROM durable.signals"
+                    " WHERE workflow = $1 ORDER BY seq",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        each(ctx, rd_text(r, i, 0) ? rd_text(r, i, 0) : "?", (size_t)col_int(r, i, 1), col_int(r, i, 2));
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+static int pg_read_schema(durable__store *base, uint64_t fingerprint, durable__schema_view *out)
+{
+    pg_store *s = (pg_store *)base;
+    memset(out, 0, sizeof *out);
+    out->fingerprint = fingerprint;
+    params p = {0};
+    p_int(&p, (int64_t)fingerprint);
+    PGresult *r;
+    int rc = rd_run(s, "SELECT function, file, frame_size, args_size FROM durable.schemas WHERE fingerprint = $1",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    int sizes_bad = 0;
+    if (PQntuples(r) == 0) {
+        rc = DURABLE_ENOENT;
+    } else {
+        int64_t fs = col_int(r, 0, 2), as = col_int(r, 0, 3);
+        sizes_bad = fs < 0 || fs > (int64_t)UINT32_MAX || as < 0 || as > (int64_t)UINT32_MAX;
+        out->frame_size = sizes_bad ? 0 : (uint32_t)fs;
+        out->args_size = sizes_bad ? 0 : (uint32_t)as;
+        out->function = durable__schema_view_strdup(out, rd_text(r, 0, 0));
+        out->file = durable__schema_view_strdup(out, rd_text(r, 0, 1));
+        rc = out->function && out->file ? DURABLE_OK : DURABLE_ENOMEM;
+    }
+    PQclear(r);
+    static const char *const roles[] = {"field", "param", "result"};
+    for (int k = 0; k < 3 && rc == DURABLE_OK; k++) {
+        params q = {0};
+        p_int(&q, (int64_t)fingerprint);
+        p_text(&q, roles[k]);
+        rc = rd_run(s,
+                    "SELECT idx, parent, name, type, kind, \"offset\", size, count, line FROM durable.schema_fields"
+                    " WHERE fingerprint = $1 AND role = $2 ORDER BY idx",
+                    &q, &r);
+        if (rc != DURABLE_OK)
+            break;
+        size_t n = (size_t)PQntuples(r);
+        durable__field_row *rows = durable__calloc(n ? n : 1, sizeof *rows);
+        if (!rows)
+            rc = DURABLE_ENOMEM;
+        for (size_t i = 0; rc == DURABLE_OK && i < n; i++) {
+            durable__field_row *f = &rows[i];
+            int row = (int)i;
+            f->idx = col_int(r, row, 0);
+            f->parent = PQgetisnull(r, row, 1) ? -1 : col_int(r, row, 1);
+            f->name = rd_text(r, row, 2);
+            f->type = rd_text(r, row, 3);
+            f->kind = col_int(r, row, 4);
+            f->offset = col_int(r, row, 5);
+            f->size = col_int(r, row, 6);
+            f->count = col_int(r, row, 7);
+            f->line = col_int(r, row, 8);
+        }
+        if (rc == DURABLE_OK)
+            rc = durable__schema_view_role(out, roles[k], rows, n, sizes_bad);
+        free(rows);
+        PQclear(r);
+    }
+    if (rc == DURABLE_OK)
+        rc = rd_run(s,
+                    "SELECT id, kind, callee, line, value_type, value_kind, value_size, checks_error, saves,"
+                    " place, text FROM durable.schema_awaits WHERE fingerprint = $1 ORDER BY id",
+                    &p, &r);
+    if (rc == DURABLE_OK) {
+        for (int i = 0; rc == DURABLE_OK && i < PQntuples(r); i++) {
+            durable__await_view a = {0};
+            a.id = (int)col_int(r, i, 0);
+            a.kind = (int)col_int(r, i, 1);
+            a.callee = rd_text(r, i, 2);
+            a.line = col_int(r, i, 3);
+            a.value_type = rd_text(r, i, 4);
+            a.value_kind = (int)col_int(r, i, 5);
+            a.value_size = col_int(r, i, 6);
+            a.checks_error = (int)col_int(r, i, 7);
+            a.place = rd_text(r, i, 9);
+            a.text = rd_text(r, i, 10);
+            rc = durable__schema_view_add_await(out, &a, rd_text(r, i, 8));
+        }
+        PQclear(r);
+    }
+    if (rc != DURABLE_OK)
+        durable__schema_view_free(out);
+    return rc;
+}
+
+static int pg_read_fingerprints(durable__store *base, const char *function, uint64_t **fps, size_t *n)
+{
+    *fps = NULL;
+    *n = 0;
+    params p = {0};
+    p_text(&p, function);
+    PGresult *r;
+    int rc = rd_run((pg_store *)base, "SELECT fingerprint FROM durable.schemas WHERE function = $1 ORDER BY fingerprint",
+                    &p, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    size_t rows = (size_t)PQntuples(r);
+    if (rows) {
+        *fps = durable__calloc(rows, sizeof **fps);
+        if (!*fps)
+            rc = DURABLE_ENOMEM;
+        for (size_t i = 0; rc == DURABLE_OK && i < rows; i++)
+            (*fps)[i] = (uint64_t)col_int(r, (int)i, 0);
+        if (rc == DURABLE_OK)
+            *n = rows;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_read_counts(durable__store *base, void (*each)(void *, const durable__count_row *), void *ctx)
+{
+    PGresult *r;
+    int rc = rd_run((pg_store *)base,
+                    "SELECT w.function, w.status, (coalesce(f.paused, 0) <> 0)::int, count(*) FROM durable.workflows w"
+                    " LEFT JOIN durable.frames f ON f.workflow = w.id GROUP BY 1, 2, 3",
+                    NULL, &r);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        durable__count_row c = {rd_text(r, i, 0) ? rd_text(r, i, 0) : "", durable__status_parse(rd_text(r, i, 1)),
+                                (int)col_int(r, i, 2), col_int(r, i, 3)};
+        each(ctx, &c);
+    }
+    PQclear(r);
+    return DURABLE_OK;
+}
+
+/* The first line of libpq's last message. */
+static const char *pg_read_error(durable__store *base)
+{
+    static char line[512];
+    pg_store *s = (pg_store *)base;
+    const char *m = s->conn ? PQerrorMessage(s->conn) : "";
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(m ? m : "", "\n"), m ? m : "");
+    return line;
+}
+
+static const durable__read_ops pg_read_ops = {
+    .list = pg_read_list,
+    .count = pg_read_count,
+    .workflow = pg_read_workflow,
+    .children = pg_read_children,
+    .history = pg_read_history,
+    .signals = pg_read_signals,
+    .schema = pg_read_schema,
+    .fingerprints = pg_read_fingerprints,
+    .counts = pg_read_counts,
+    .error = pg_read_error,
+};
+
+int durable__store_pg_open_read(durable__store **out, const char *uri, char *name, size_t namelen, char *why,
+                                size_t whylen)
+{
+    *out = NULL;
+    uri_for_message(uri, name, namelen);
+    if (pthread_once(&pq_once, pq_load) != 0 || !pq_ok) {
+        snprintf(why, whylen, "cannot open: %s", pq_missing[0] ? pq_missing : "libpq not loaded");
+        return DURABLE_EINVAL;
+    }
+    pg_store *s = durable__calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    s->base.ops = &pg_ops;
+    s->conn = PQconnectdb(uri);
+    int rc = !s->conn ? DURABLE_ENOMEM : PQstatus(s->conn) != CONNECTION_OK ? DURABLE_EIO : DURABLE_OK;
+    if (rc != DURABLE_OK) {
+        snprintf(why, whylen, "cannot open: %s", rc == DURABLE_ENOMEM ? "out of memory" : pg_read_error(&s->base));
+        pg_close(&s->base);
+        return rc;
+    }
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    rc = exec_sql(s, "SET default_transaction_read_only = on; SET bytea_output = 'hex';"
+                     " SET client_encoding = 'UTF8'; SET statement_timeout = 0");
+    int fresh = 0;
+    if (rc == DURABLE_OK)
+        rc = inspect(s, &fresh);
+    if (rc == DURABLE_OK && fresh)
+        rc = DURABLE_ENOENT;
+    switch (rc) {
+    case DURABLE_OK: *out = &s->base; return DURABLE_OK;
+    case DURABLE_ENOENT: snprintf(why, whylen, "not a durable database (no schema durable with our tables)"); break;
+    case DURABLE_ENOTDB: snprintf(why, whylen, "not a durable database (schema durable holds tables not ours)"); break;
+    case DURABLE_ENEWER: snprintf(why, whylen, "written by a newer format version of libdurable"); break;
+    case DURABLE_ECORRUPT: snprintf(why, whylen, "not a durable database of a known layout (durable.meta)"); break;
+    case DURABLE_ENOMEM: snprintf(why, whylen, "out of memory"); break;
+    default: snprintf(why, whylen, "cannot read: %s", pg_read_error(&s->base)); break;
+    }
+    pg_close(&s->base);
+    return rc == DURABLE_ENOENT ? DURABLE_ENOTDB : rc;
+}
+
 static const durable__store_ops pg_ops = {
     .close = pg_close,
     .begin = pg_begin,
@@ -1612,6 +1934,7 @@ static const durable__store_ops pg_ops = {
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
     .conflicted = pg_conflicted,
+    .read = &pg_read_ops,
 };
 
 /* The connection of a PostgreSQL store (a PGconn *), else NULL. */
@@ -1623,6 +1946,9 @@ void *durable__store_pg_handle(durable__store *base)
 #else /* built without libpq */
 
 #include "store.h"
+
+#include <stdio.h>
+#include <string.h>
 
 /* A URI given to a build without the PostgreSQL store is refused with a
  * reason, so a dispatch on the URI's scheme needs no #ifdef. */
@@ -1639,6 +1965,16 @@ void *durable__store_pg_handle(durable__store *s)
 {
     (void)s;
     return NULL;
+}
+
+int durable__store_pg_open_read(durable__store **out, const char *uri, char *name, size_t namelen, char *why,
+                                size_t whylen)
+{
+    *out = NULL;
+    const char *scheme = strstr(uri, "://");
+    snprintf(name, namelen, "%.*s...", (int)(scheme ? scheme + 3 - uri : 0), uri); /* never a password */
+    snprintf(why, whylen, "cannot open a PostgreSQL URI: this libdurable was built without libpq");
+    return DURABLE_EINVAL;
 }
 
 #endif

@@ -58,13 +58,12 @@ enum {
  * held by a worker whose lease still runs; rows ?1 holds itself only when ?4
  * (after it dropped what it had in memory). */
 #define CLAIMABLE                                                                                     \
-    "w.status = 'ready' AND (w.owner IS NULL OR (?4 AND w.owner = ?1)"                                \
+    "w.status = " DURABLE__SQL_ST(DURABLE__ST_READY) " AND (w.owner IS NULL OR (?4 AND w.owner = ?1)"                                \
     " OR (w.owner <> ?1 AND w.owner NOT IN (SELECT id FROM durable_workers WHERE lease_ms >= ?2)))"  \
     " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = w.id AND f.paused)"
 #define DUE_TIMERS                                                                                    \
     "SELECT t.workflow FROM durable_timers t WHERE t.due_ms <= ?1"                                    \
     " AND NOT EXISTS (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)"
-#define UNFINISHED "('ready', 'waiting', 'held')"
 
 static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_PUT_SCHEMA] = "INSERT OR IGNORE INTO durable_schemas(fingerprint, function, file, frame_size,"
@@ -99,24 +98,26 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_GET_SPAWNED] = ROW_SELECT " WHERE w.parent = ?1 AND w.spawn_idx = ?2",
     [S_LIST_STATUS] = "SELECT id FROM durable_workflows WHERE status = ?1 ORDER BY rowid",
     [S_LIST_WAITING] = "SELECT w.id FROM durable_workflows w JOIN durable_frames f ON f.workflow = w.id"
-                       " WHERE w.status = 'waiting' AND f.wait_kind = 4 AND f.waiting_on = ?1 ORDER BY w.rowid",
+                       " WHERE w.status = " DURABLE__SQL_ST(DURABLE__ST_WAITING) " AND f.wait_kind = ?2 AND f.waiting_on = ?1"
+                       " ORDER BY w.rowid",
     [S_FAMILY] = "WITH RECURSIVE t(id, depth) AS (SELECT ?1, 0 UNION ALL"
                  " SELECT w.id, t.depth + 1 FROM durable_workflows w JOIN t ON w.parent = t.id)"
                  " SELECT t.id FROM t JOIN durable_workflows w ON w.id = t.id"
-                 " WHERE w.status IN " UNFINISHED " ORDER BY t.depth",
-    [S_SPAWNS] = "SELECT count(*), total(status IN " UNFINISHED "), total(status IN ('failed', 'cancelled'))"
+                 " WHERE w.status IN " DURABLE__SQL_UNFINISHED " ORDER BY t.depth",
+    [S_SPAWNS] = "SELECT count(*), total(status IN " DURABLE__SQL_UNFINISHED "),"
+                 " total(status IN " DURABLE__SQL_UNSUCCESSFUL ")"
                  " FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL",
     [S_SPAWN_NEXT] = "SELECT spawn_idx, id FROM durable_workflows WHERE parent = ?1 AND spawn_idx IS NOT NULL"
-                     " AND collected = 0 AND status IN ('done', 'failed', 'cancelled')"
+                     " AND collected = 0 AND status IN " DURABLE__SQL_FINISHED
                      " ORDER BY updated_ms, spawn_idx LIMIT 1",
     [S_DUE_LIST] = DUE_TIMERS " ORDER BY t.due_ms LIMIT ?2",
     /* the worker that fires a timer claims its workflow in the same write */
-    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = 'ready', owner = ?3, updated_ms = ?2"
-                      " WHERE id = ?1 AND status = 'waiting'",
+    [S_FIRE_STATUS] = "UPDATE durable_workflows SET status = " DURABLE__SQL_ST(DURABLE__ST_READY) ", owner = ?3,"
+                      " updated_ms = ?2 WHERE id = ?1 AND status = " DURABLE__SQL_ST(DURABLE__ST_WAITING),
     /* A due sleep or signal timeout completes its await with value 0; a due
      * step retry leaves ready = 0 so the step is issued again. */
-    [S_FIRE_FRAME] = "UPDATE durable_frames SET ready = (attempt = 0), wait_kind = 0, waiting_on = NULL,"
-                     " value = NULL, payload = NULL WHERE workflow = ?1",
+    [S_FIRE_FRAME] = "UPDATE durable_frames SET ready = (wait_kind <> ?2), wait_kind = ?3,"
+                     " waiting_on = NULL, value = NULL, payload = NULL WHERE workflow = ?1",
     [S_CLAIM] = "UPDATE durable_workflows SET owner = ?1 WHERE rowid IN"
                 " (SELECT w.rowid FROM durable_workflows w WHERE " CLAIMABLE " ORDER BY w.rowid LIMIT ?3)"
                 " RETURNING id",
@@ -125,7 +126,7 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused))",
     [S_NEXT_DUE] = "SELECT min(t.due_ms) FROM durable_timers t WHERE NOT EXISTS"
                    " (SELECT 1 FROM durable_frames f WHERE f.workflow = t.workflow AND f.paused)",
-    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN ('ready', 'waiting')",
+    [S_COUNT] = "SELECT count(*) FROM durable_workflows WHERE status IN " DURABLE__SQL_LIVE,
     [S_BEAT] = "INSERT INTO durable_workers(id, lease_ms) VALUES (?1, ?2)"
                " ON CONFLICT(id) DO UPDATE SET lease_ms = excluded.lease_ms",
     [S_WORKERS] = "SELECT id FROM durable_workers WHERE lease_ms >= ?1",
@@ -138,7 +139,8 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_META_SET] = "INSERT OR REPLACE INTO durable_meta(key, value) VALUES (?1, ?2)",
     [S_SCHEMA] = "SELECT function, frame_size, args_size FROM durable_schemas WHERE fingerprint = ?1",
     [S_SCHEMA_FIELDS] = "SELECT role, name, type, kind, offset, size, count, line FROM durable_schema_fields"
-                        " WHERE fingerprint = ?1 AND parent IS NULL AND role IN ('field', 'param')"
+                        " WHERE fingerprint = ?1 AND parent IS NULL"
+                        " AND role IN ('" DURABLE__ROLE_FIELD "', '" DURABLE__ROLE_PARAM "')"
                         " ORDER BY role, idx",
     [S_SCHEMA_AWAITS] = "SELECT id, kind, callee, occurrence, value_type, value_kind, value_size,"
                         " checks_error, saves, line, place, text FROM durable_schema_awaits"
@@ -146,9 +148,9 @@ static const char *const sql_text[S_COUNT_OF_STATEMENTS] = {
     [S_SET_ARGS] = "UPDATE durable_workflows SET args = ?2 WHERE id = ?1",
     /* finished, old, and not the child of an unfinished parent (which may
      * still read its result) */
-    [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN ('done', 'failed', 'cancelled')"
+    [S_PURGE_LIST] = "SELECT w.id FROM durable_workflows w WHERE w.status IN " DURABLE__SQL_FINISHED
                      " AND w.updated_ms < ?1 AND NOT EXISTS (SELECT 1 FROM durable_workflows p"
-                     " WHERE p.id = w.parent AND p.status IN " UNFINISHED ")",
+                     " WHERE p.id = w.parent AND p.status IN " DURABLE__SQL_UNFINISHED ")",
     [S_PURGE_WF] = "DELETE FROM durable_workflows WHERE id = ?1",
     [S_PURGE_FRAME] = "DELETE FROM durable_frames WHERE workflow = ?1",
     [S_PURGE_TIMER] = "DELETE FROM durable_timers WHERE workflow = ?1",
@@ -208,6 +210,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *st[S_COUNT_OF_STATEMENTS];
     int64_t data_version;
     durable_options opts;
+    uint64_t put_fp; /* the schema put_schema is writing */
 } sqlite_store;
 
 static int map_rc(int rc)
@@ -229,19 +232,6 @@ static int map_rc(int rc)
 static int64_t now_ms(sqlite_store *s)
 {
     return s->opts.clock ? s->opts.clock(s->opts.clock_ctx) : durable__realtime_ms();
-}
-
-static const char *status_text(int st)
-{
-    return durable_status_name(st);
-}
-
-static int status_parse(const char *t)
-{
-    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++)
-        if (t && strcmp(t, durable_status_name(st)) == 0)
-            return st;
-    return 0;
 }
 
 /* Run a prepared statement to completion and reset it. */
@@ -694,34 +684,45 @@ static void sq_rollback(durable__store *base)
 
 /* ---- schemas ---- */
 
-static int put_fields(sqlite_store *s, uint64_t fp, const char *role, const durable_field *f, uint32_t n,
-                      int parent, int *idx)
+static int put_field(void *ctx, const char *role, int idx, int parent, const durable_field *f)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = s->st[S_PUT_FIELD];
-        int me = (*idx)++;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)fp);
-        bind_text(st, 2, role);
-        sqlite3_bind_int(st, 3, me);
-        if (parent >= 0)
-            sqlite3_bind_int(st, 4, parent);
-        bind_text(st, 5, f[i].name);
-        bind_text(st, 6, f[i].type);
-        sqlite3_bind_int(st, 7, f[i].kind);
-        sqlite3_bind_int64(st, 8, f[i].offset);
-        sqlite3_bind_int64(st, 9, f[i].size);
-        sqlite3_bind_int64(st, 10, f[i].count);
-        sqlite3_bind_int64(st, 11, f[i].line);
-        int rc = step_done(st);
-        if (rc != DURABLE_OK)
-            return rc;
-        if (f[i].kind == DURABLE_KIND_STRUCT && f[i].members) {
-            rc = put_fields(s, fp, role, f[i].members, f[i].nmembers, me, idx);
-            if (rc != DURABLE_OK)
-                return rc;
-        }
+    sqlite_store *s = ctx;
+    sqlite3_stmt *st = s->st[S_PUT_FIELD];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->put_fp);
+    bind_text(st, 2, role);
+    sqlite3_bind_int(st, 3, idx);
+    if (parent >= 0)
+        sqlite3_bind_int(st, 4, parent);
+    bind_text(st, 5, f->name);
+    bind_text(st, 6, f->type);
+    sqlite3_bind_int(st, 7, f->kind);
+    sqlite3_bind_int64(st, 8, f->offset);
+    sqlite3_bind_int64(st, 9, f->size);
+    sqlite3_bind_int64(st, 10, f->count);
+    sqlite3_bind_int64(st, 11, f->line);
+    return step_done(st);
+}
+
+static int put_await(void *ctx, const durable__await_row *a)
+{
+    sqlite_store *s = ctx;
+    sqlite3_stmt *st = s->st[S_PUT_AWAIT];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)s->put_fp);
+    sqlite3_bind_int(st, 2, a->id);
+    sqlite3_bind_int(st, 3, a->kind);
+    bind_text(st, 4, a->callee);
+    sqlite3_bind_int(st, 5, a->occurrence);
+    sqlite3_bind_int64(st, 6, a->line);
+    if (a->value) {
+        bind_text(st, 7, a->value->type);
+        sqlite3_bind_int(st, 8, a->value->kind);
+        sqlite3_bind_int64(st, 9, a->value->size);
     }
-    return DURABLE_OK;
+    sqlite3_bind_int(st, 10, a->checks_error);
+    bind_text(st, 11, a->saves);
+    bind_text(st, 12, a->place);
+    bind_text(st, 13, a->text);
+    return step_done(st);
 }
 
 static int sq_put_schema(durable__store *base, const durable_func *fn)
@@ -737,42 +738,8 @@ static int sq_put_schema(durable__store *base, const durable_func *fn)
     int rc = step_done(st);
     if (rc != DURABLE_OK || sqlite3_changes(s->db) == 0)
         return rc; /* already there */
-    int idx = 0;
-    rc = put_fields(s, fn->fingerprint, "param", fn->params, fn->nparams, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK)
-        rc = put_fields(s, fn->fingerprint, "field", fn->fields, fn->nfields, -1, &idx);
-    idx = 0;
-    if (rc == DURABLE_OK && fn->result)
-        rc = put_fields(s, fn->fingerprint, "result", fn->result, 1, -1, &idx);
-    for (uint32_t i = 0; rc == DURABLE_OK && i < fn->nawaits; i++) {
-        const durable_await *a = &fn->awaits[i];
-        int occurrence = 0; /* the how-manieth await of this callee: an identity edits keep */
-        for (uint32_t k = 0; k < i; k++)
-            occurrence += strcmp(fn->awaits[k].callee ? fn->awaits[k].callee : "", a->callee ? a->callee : "") == 0;
-        char *saves = durable__saves_text(a);
-        if (!saves)
-            return DURABLE_ENOMEM;
-        st = s->st[S_PUT_AWAIT];
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)fn->fingerprint);
-        sqlite3_bind_int(st, 2, a->id);
-        sqlite3_bind_int(st, 3, a->kind);
-        bind_text(st, 4, a->callee);
-        sqlite3_bind_int(st, 5, occurrence);
-        sqlite3_bind_int64(st, 6, a->line);
-        if (a->value) {
-            bind_text(st, 7, a->value->type);
-            sqlite3_bind_int(st, 8, a->value->kind);
-            sqlite3_bind_int64(st, 9, a->value->size);
-        }
-        sqlite3_bind_int(st, 10, a->checks_error);
-        bind_text(st, 11, saves);
-        bind_text(st, 12, a->place);
-        bind_text(st, 13, a->text);
-        rc = step_done(st);
-        free(saves);
-    }
-    return rc;
+    s->put_fp = fn->fingerprint;
+    return durable__schema_rows(fn, &(durable__schema_sink){put_field, put_await, s});
 }
 
 /* ---- workflow rows ---- */
@@ -786,7 +753,7 @@ static int sq_insert(durable__store *base, const durable__row *r)
     bind_text(st, 3, r->parent);
     if (r->spawn_idx >= 0)
         sqlite3_bind_int(st, 4, r->spawn_idx);
-    bind_text(st, 5, status_text(r->status));
+    bind_text(st, 5, durable__status_text(r->status));
     bind_buf(st, 6, &r->args);
     sqlite3_bind_int64(st, 7, now_ms(s));
     int rc = step_done(st);
@@ -816,7 +783,7 @@ static int sq_update(durable__store *base, durable__row *r, int what)
     if (what & DURABLE__W_STATUS) {
         st = s->st[S_SET_STATUS];
         bind_text(st, 1, r->id);
-        bind_text(st, 2, status_text(r->status));
+        bind_text(st, 2, durable__status_text(r->status));
         bind_text(st, 3, r->owner);
         sqlite3_bind_int(st, 4, r->error_code);
         bind_text(st, 5, r->error);
@@ -869,7 +836,7 @@ static int sq_update(durable__store *base, durable__row *r, int what)
         st = s->st[S_SET_RESULT];
         bind_text(st, 1, r->id);
         bind_buf(st, 2, &r->result);
-        bind_text(st, 3, status_text(r->status));
+        bind_text(st, 3, durable__status_text(r->status));
         sqlite3_bind_int(st, 4, r->error_code);
         bind_text(st, 5, r->error);
         sqlite3_bind_int64(st, 6, now_ms(s));
@@ -938,7 +905,7 @@ static int read_row(sqlite3_stmt *st, durable__row *r)
             rc = DURABLE_ENOMEM;
     r->spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
     r->collected = sqlite3_column_int(st, 4);
-    r->status = status_parse((const char *)sqlite3_column_text(st, 5));
+    r->status = durable__status_parse((const char *)sqlite3_column_text(st, 5));
     r->error_code = sqlite3_column_int(st, 7);
     if (rc == DURABLE_OK && !r->status)
         rc = DURABLE_ECORRUPT;
@@ -1019,13 +986,6 @@ static int sq_savepoint(durable__store *base, int op)
     return op >= 0 && op <= 2 ? exec(((sqlite_store *)base)->db, sql[op]) : DURABLE_EINVAL;
 }
 
-void durable__ids_free(char **ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-}
-
 /* Step a bound statement to its end, collecting column 0 of each row. */
 static int collect_ids(sqlite3_stmt *st, char ***ids, size_t *n)
 {
@@ -1067,7 +1027,9 @@ static int sq_list(durable__store *base, int status, const char *name, char ***i
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = s->st[name ? S_LIST_WAITING : S_LIST_STATUS];
-    bind_text(st, 1, name ? name : status_text(status));
+    bind_text(st, 1, name ? name : durable__status_text(status));
+    if (name)
+        sqlite3_bind_int(st, 2, DURABLE__WAIT_SIGNAL);
     return collect_ids(st, ids, n);
 }
 
@@ -1131,8 +1093,13 @@ static int sq_fire_timers(durable__store *base, const char *owner, int64_t now, 
         bind_text(st, 3, owner);
         rc = step_done(st);
         int claimed = sqlite3_changes(s->db) > 0;
-        if (rc == DURABLE_OK)
-            rc = by_id(s, S_FIRE_FRAME, (*ids)[i]);
+        if (rc == DURABLE_OK) {
+            st = s->st[S_FIRE_FRAME];
+            bind_text(st, 1, (*ids)[i]);
+            sqlite3_bind_int(st, 2, DURABLE__WAIT_RETRY);
+            sqlite3_bind_int(st, 3, DURABLE__WAIT_NONE);
+            rc = step_done(st);
+        }
         if (rc == DURABLE_OK)
             rc = by_id(s, S_DEL_TIMER, (*ids)[i]);
         if (claimed)
@@ -1274,60 +1241,6 @@ static int sq_take_signal(durable__store *base, const char *id, const char *name
 
 /* ---- schemas read back ---- */
 
-void durable__schema_free(durable__schema *sc)
-{
-    for (uint32_t i = 0; i < sc->nfields; i++) {
-        free((char *)sc->fields[i].name);
-        free((char *)sc->fields[i].type);
-    }
-    for (uint32_t i = 0; i < sc->nparams; i++) {
-        free((char *)sc->params[i].name);
-        free((char *)sc->params[i].type);
-    }
-    for (uint32_t i = 0; i < sc->nawaits; i++) {
-        free(sc->awaits[i].callee);
-        free(sc->awaits[i].place);
-        free(sc->awaits[i].text);
-        free((char *)sc->awaits[i].value.type);
-        free(sc->awaits[i].saves);
-    }
-    free(sc->fields);
-    free(sc->params);
-    free(sc->awaits);
-    free(sc->function);
-    memset(sc, 0, sizeof *sc);
-}
-
-/* "0,2,3" -> {0, 2, 3}; returns 0 on malformed text. */
-/* "0,2,3" into a malloc'd array: DURABLE_OK, ECORRUPT for anything else,
- * ENOMEM. */
-static int parse_saves(const char *t, uint32_t **out, uint32_t *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (!t || !*t)
-        return DURABLE_OK;
-    size_t cap = 1;
-    for (const char *c = t; *c; c++)
-        cap += *c == ',';
-    uint32_t *v = durable__malloc(cap * sizeof *v);
-    if (!v)
-        return DURABLE_ENOMEM;
-    for (const char *c = t; *c;) {
-        char *end;
-        unsigned long x = strtoul(c, &end, 10);
-        if (end == c || x > UINT32_MAX || (*end && *end != ',') || *n == cap) {
-            free(v);
-            *n = 0;
-            return DURABLE_ECORRUPT;
-        }
-        v[(*n)++] = (uint32_t)x;
-        c = *end ? end + 1 : end;
-    }
-    *out = v;
-    return DURABLE_OK;
-}
-
 static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema *out)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -1349,17 +1262,11 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
     st = s->st[S_SCHEMA_FIELDS];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int param = strcmp((const char *)sqlite3_column_text(st, 0), "param") == 0;
-        durable_field **arr = param ? &out->params : &out->fields;
-        uint32_t *n = param ? &out->nparams : &out->nfields;
-        durable_field *grown = durable__realloc(*arr, (*n + 1) * sizeof **arr);
-        if (!grown) {
+        durable_field *f = durable__schema_add_field(out, (const char *)sqlite3_column_text(st, 0));
+        if (!f) {
             ret = DURABLE_ENOMEM;
             break;
         }
-        *arr = grown;
-        durable_field *f = &grown[(*n)++];
-        memset(f, 0, sizeof *f);
         f->name = col_strdup(st, 1);
         f->type = col_strdup(st, 2);
         f->kind = sqlite3_column_int(st, 3);
@@ -1378,23 +1285,18 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
     st = s->st[S_SCHEMA_AWAITS];
     sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
     while (ret == DURABLE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        durable__schema_await *grown = durable__realloc(out->awaits, (out->nawaits + 1) * sizeof *grown);
-        if (!grown) {
+        durable__schema_await *a = durable__schema_add_await(out);
+        if (!a) {
             ret = DURABLE_ENOMEM;
             break;
         }
-        out->awaits = grown;
-        durable__schema_await *a = &grown[out->nawaits++];
-        memset(a, 0, sizeof *a);
         a->id = sqlite3_column_int(st, 0);
         a->kind = sqlite3_column_int(st, 1);
         a->callee = col_strdup(st, 2);
         a->occurrence = sqlite3_column_int(st, 3);
-        a->value.name = "";
         a->value.type = col_strdup(st, 4);
         a->value.kind = sqlite3_column_int(st, 5);
         a->value.size = (uint32_t)sqlite3_column_int64(st, 6);
-        a->value.count = 1;
         a->checks_error = sqlite3_column_int(st, 7);
         a->line = (uint32_t)sqlite3_column_int64(st, 9);
         a->place = col_strdup(st, 10); /* NULL: written before places were stored */
@@ -1402,7 +1304,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         if (!a->callee)
             ret = sqlite3_column_type(st, 2) == SQLITE_NULL ? DURABLE_ECORRUPT : DURABLE_ENOMEM;
         else
-            ret = parse_saves((const char *)sqlite3_column_text(st, 8), &a->saves, &a->nsaves);
+            ret = durable__schema_parse_saves(a, (const char *)sqlite3_column_text(st, 8));
         if (ret == DURABLE_OK && !a->value.type && sqlite3_column_type(st, 4) != SQLITE_NULL)
             ret = DURABLE_ENOMEM;
         if (ret == DURABLE_OK && ((!a->place && sqlite3_column_type(st, 10) != SQLITE_NULL) ||
@@ -1413,17 +1315,7 @@ static int sq_schema(durable__store *base, uint64_t fingerprint, durable__schema
         ret = map_rc(rc);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (ret == DURABLE_OK && (out->frame_size > DURABLE__MAX_STRUCT || out->args_size > DURABLE__MAX_STRUCT ||
-                              durable__fields_valid(out->fields, out->nfields, out->frame_size) != DURABLE_OK ||
-                              durable__fields_valid(out->params, out->nparams, out->args_size) != DURABLE_OK))
-        ret = DURABLE_ECORRUPT;
-    for (uint32_t i = 0; ret == DURABLE_OK && i < out->nawaits; i++)
-        for (uint32_t k = 0; k < out->awaits[i].nsaves; k++)
-            if (out->awaits[i].saves[k] >= out->nfields)
-                ret = DURABLE_ECORRUPT;
-    if (ret != DURABLE_OK)
-        durable__schema_free(out);
-    return ret;
+    return durable__schema_done(out, ret);
 }
 
 static int sq_set_args(durable__store *base, const char *id, const durable__buf *args)
@@ -1479,26 +1371,518 @@ static int sq_meta_set(durable__store *base, const char *key, int64_t value)
     return step_done(st);
 }
 
-void durable__row_clear(durable__row *r)
-{
-    free(r->id);
-    free(r->function);
-    free(r->parent);
-    free(r->owner);
-    free(r->waiting_on);
-    free(r->policy);
-    free(r->error);
-    durable__buf_free(&r->args);
-    durable__buf_free(&r->frame);
-    durable__buf_free(&r->value);
-    durable__buf_free(&r->payload);
-    durable__buf_free(&r->result);
-    memset(r, 0, sizeof *r);
-}
-
 void *durable__store_sqlite_handle(durable__store *base)
 {
     return base && base->ops->close == sq_close ? ((sqlite_store *)base)->db : NULL;
+}
+
+/* ---- reading, for the `durable` tool (store.h, durable__read_ops) ----
+ *
+ * A store opened with durable__store_sqlite_open_read holds a read-only
+ * connection and no prepared statements: each read operation prepares its
+ * own, so a file from before the columns added_columns adds is read as it
+ * is (the tool never adds them: it does not write). */
+
+typedef struct sqlite_reader {
+    sqlite_store s;
+    int hist_fp; /* durable_history has its fingerprint column */
+    int marks;   /* durable_schema_awaits has place and text */
+} sqlite_reader;
+
+static int rd_prepare(sqlite_store *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    if (rc == SQLITE_OK)
+        return DURABLE_OK;
+    *st = NULL;
+    return (rc & 0xff) == SQLITE_ERROR ? DURABLE_ECORRUPT : map_rc(rc); /* a table or column not ours */
+}
+
+/* After the last sqlite3_step (rc) of st: finalize, and the code. */
+static int rd_done(sqlite3_stmt *st, int rc)
+{
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? DURABLE_OK : map_rc(rc);
+}
+
+static const char *rd_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The columns of a listed workflow, as LISTED_SELECT names them. */
+#define LISTED_SELECT                                                                                       \
+    "SELECT w.id, w.function, w.parent, w.spawn_idx, w.status, f.workflow IS NOT NULL,"                    \
+    " coalesce(f.paused, 0), f.state, a.callee, a.line, w.created_ms, w.updated_ms"                       \
+    " FROM durable_workflows w LEFT JOIN durable_frames f ON f.workflow = w.id"                           \
+    " LEFT JOIN durable_schema_awaits a ON a.fingerprint = f.fingerprint AND a.id = f.state"
+
+static int rd_listed(sqlite3_stmt *st, void (*each)(void *, const durable__listed *), void *ctx)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__listed w = {0};
+        w.id = rd_text(st, 0) ? rd_text(st, 0) : "?";
+        w.function = rd_text(st, 1) ? rd_text(st, 1) : "?";
+        w.parent = rd_text(st, 2);
+        w.spawn_idx = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3);
+        w.status = durable__status_parse(rd_text(st, 4));
+        w.paused = sqlite3_column_int64(st, 6) != 0;
+        w.state = sqlite3_column_int(st, 5) ? sqlite3_column_int(st, 7) : -1;
+        w.callee = rd_text(st, 8);
+        w.line = sqlite3_column_int64(st, 9);
+        w.created_ms = sqlite3_column_int64(st, 10);
+        w.updated_ms = sqlite3_column_int64(st, 11);
+        each(ctx, &w);
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_list(durable__store *base, const durable__filter *f, int64_t offset, int64_t limit,
+                        void (*each)(void *, const durable__listed *), void *ctx)
+{
+    char where[1024], sql[2048];
+    const char *params[10];
+    int np;
+    durable__filter_sql(f, '?', 1, where, sizeof where, params, &np);
+    snprintf(sql, sizeof sql, LISTED_SELECT "%s ORDER BY w.rowid LIMIT ?%d OFFSET ?%d", where, np + 1, np + 2);
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < np; i++)
+        bind_text(st, i + 1, params[i]);
+    sqlite3_bind_int64(st, np + 1, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, np + 2, offset);
+    return rd_listed(st, each, ctx);
+}
+
+static int sq_read_count(durable__store *base, const durable__filter *f, int64_t *n)
+{
+    char where[1024], sql[1536];
+    const char *params[10];
+    int np;
+    durable__filter_sql(f, '?', 1, where, sizeof where, params, &np);
+    /* without a status the frames need not be joined */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM durable_workflows w%s%s",
+             f->statuses ? " LEFT JOIN durable_frames f ON f.workflow = w.id" : "", where);
+    sqlite3_stmt *st;
+    *n = 0;
+    int rc = rd_prepare((sqlite_store *)base, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    for (int i = 0; i < np; i++)
+        bind_text(st, i + 1, params[i]);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        rc = SQLITE_DONE;
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_workflow(durable__store *base, const char *id, durable__detail *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT r.*, x.created_ms, x.updated_ms,"
+                        " EXISTS (SELECT 1 FROM durable_frames y WHERE y.workflow = r.id), r.due_ms IS NOT NULL"
+                        " FROM (" ROW_SELECT " WHERE w.id = ?1) r JOIN durable_workflows x ON x.id = r.id",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        rc = read_row(st, &out->row);
+        out->created_ms = sqlite3_column_int64(st, 27);
+        out->updated_ms = sqlite3_column_int64(st, 28);
+        out->has_frame = sqlite3_column_int(st, 29);
+        out->has_timer = sqlite3_column_int(st, 30);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    rc = rd_done(st, src);
+    return rc == DURABLE_OK ? DURABLE_ENOENT : rc;
+}
+
+static int sq_read_children(durable__store *base, const char *id, void (*each)(void *, const durable__listed *),
+                            void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, LISTED_SELECT " WHERE w.parent = ?1 ORDER BY w.rowid", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    return rd_listed(st, each, ctx);
+}
+
+static int sq_read_history(durable__store *base, const char *id, int64_t offset, int64_t limit,
+                           void (*each)(void *, const durable__history_row *), void *ctx)
+{
+    sqlite_reader *r = (sqlite_reader *)base;
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT h.workflow, w.function, h.checkpoint, h.await_id, h.event, h.attempt, h.error_code,"
+             " h.detail, h.at_ms, %s FROM durable_history h LEFT JOIN durable_workflows w ON w.id = h.workflow"
+             "%s ORDER BY h.workflow, h.checkpoint, h.at_ms LIMIT ?2 OFFSET ?3",
+             r->hist_fp ? "h.fingerprint" : "NULL", id ? " WHERE h.workflow = ?1" : "");
+    sqlite3_stmt *st;
+    int rc = rd_prepare(&r->s, sql, &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, limit < 0 ? -1 : limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__history_row h = {0};
+        h.workflow = rd_text(st, 0);
+        h.function = rd_text(st, 1);
+        h.checkpoint = sqlite3_column_int64(st, 2);
+        h.await_id = sqlite3_column_int(st, 3);
+        h.event = rd_text(st, 4);
+        h.attempt = sqlite3_column_int(st, 5);
+        h.error_code = sqlite3_column_int(st, 6);
+        h.detail = rd_text(st, 7);
+        h.at_ms = sqlite3_column_int64(st, 8);
+        h.has_fingerprint = sqlite3_column_type(st, 9) != SQLITE_NULL;
+        h.fingerprint = (uint64_t)sqlite3_column_int64(st, 9);
+        each(ctx, &h);
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_signals(durable__store *base, const char *id,
+                           void (*each)(void *, const char *, size_t, int64_t), void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT name, length(data), sent_ms FROM durable_signals WHERE workflow = ?1 ORDER BY seq", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t bytes = sqlite3_column_int64(st, 1);
+        each(ctx, rd_text(st, 0) ? rd_text(st, 0) : "?", (size_t)(bytes < 0 ? 0 : bytes), sqlite3_column_int64(st, 2));
+    }
+    return rd_done(st, rc);
+}
+
+static int sq_read_schema(durable__store *base, uint64_t fingerprint, durable__schema_view *out)
+{
+    sqlite_reader *r = (sqlite_reader *)base;
+    memset(out, 0, sizeof *out);
+    out->fingerprint = fingerprint;
+    sqlite3_stmt *st;
+    int rc = rd_prepare(&r->s, "SELECT function, file, frame_size, args_size FROM durable_schemas WHERE fingerprint = ?1",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+    int src = sqlite3_step(st), sizes_bad = 0;
+    if (src == SQLITE_ROW) {
+        int64_t fs = sqlite3_column_int64(st, 2), as = sqlite3_column_int64(st, 3);
+        sizes_bad = fs < 0 || fs > (int64_t)UINT32_MAX || as < 0 || as > (int64_t)UINT32_MAX;
+        out->frame_size = sizes_bad ? 0 : (uint32_t)fs;
+        out->args_size = sizes_bad ? 0 : (uint32_t)as;
+        out->function = durable__schema_view_strdup(out, rd_text(st, 0));
+        out->file = durable__schema_view_strdup(out, rd_text(st, 1));
+        rc = out->function && out->file ? DURABLE_OK : DURABLE_ENOMEM;
+        sqlite3_finalize(st);
+    } else {
+        rc = rd_done(st, src);
+        if (rc == DURABLE_OK)
+            rc = DURABLE_ENOENT;
+    }
+    static const char *const roles[] = {"field", "param", "result"};
+    for (int k = 0; k < 3 && rc == DURABLE_OK; k++) {
+        rc = rd_prepare(&r->s,
+                        "SELECT idx, parent, name, type, kind, offset, size, count, line FROM durable_schema_fields"
+                        " WHERE fingerprint = ?1 AND role = ?2 ORDER BY idx",
+                        &st);
+        if (rc != DURABLE_OK)
+            break;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+        sqlite3_bind_text(st, 2, roles[k], -1, SQLITE_STATIC);
+        durable__field_row *rows = NULL;
+        size_t n = 0, cap = 0;
+        while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                durable__field_row *g = durable__realloc(rows, cap * sizeof *g);
+                if (!g) {
+                    rc = DURABLE_ENOMEM;
+                    break;
+                }
+                rows = g;
+            }
+            durable__field_row *f = &rows[n++];
+            f->idx = sqlite3_column_int64(st, 0);
+            f->parent = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+            f->name = durable__schema_view_strdup(out, rd_text(st, 2));
+            f->type = durable__schema_view_strdup(out, rd_text(st, 3));
+            f->kind = sqlite3_column_int64(st, 4);
+            f->offset = sqlite3_column_int64(st, 5);
+            f->size = sqlite3_column_int64(st, 6);
+            f->count = sqlite3_column_int64(st, 7);
+            f->line = sqlite3_column_int64(st, 8);
+            if (!f->name || !f->type)
+                rc = DURABLE_ENOMEM;
+        }
+        if (rc == DURABLE_OK)
+            rc = rd_done(st, src);
+        else
+            sqlite3_finalize(st);
+        if (rc == DURABLE_OK)
+            rc = durable__schema_view_role(out, roles[k], rows, n, sizes_bad);
+        free(rows);
+    }
+    if (rc == DURABLE_OK) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT id, kind, callee, line, value_type, value_kind, value_size, checks_error, saves, %s"
+                 " FROM durable_schema_awaits WHERE fingerprint = ?1 ORDER BY id",
+                 r->marks ? "place, text" : "NULL, NULL");
+        rc = rd_prepare(&r->s, sql, &st);
+    }
+    if (rc == DURABLE_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)fingerprint);
+        while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            durable__await_view a = {0};
+            a.id = sqlite3_column_int(st, 0);
+            a.kind = sqlite3_column_int(st, 1);
+            a.callee = rd_text(st, 2);
+            a.line = sqlite3_column_int64(st, 3);
+            a.value_type = rd_text(st, 4);
+            a.value_kind = sqlite3_column_int(st, 5);
+            a.value_size = sqlite3_column_int64(st, 6);
+            a.checks_error = sqlite3_column_int(st, 7);
+            a.place = rd_text(st, 9);
+            a.text = rd_text(st, 10);
+            rc = durable__schema_view_add_await(out, &a, rd_text(st, 8));
+        }
+        if (rc == DURABLE_OK)
+            rc = rd_done(st, src);
+        else
+            sqlite3_finalize(st);
+    }
+    if (rc != DURABLE_OK)
+        durable__schema_view_free(out);
+    return rc;
+}
+
+static int sq_read_fingerprints(durable__store *base, const char *function, uint64_t **fps, size_t *n)
+{
+    *fps = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base, "SELECT fingerprint FROM durable_schemas WHERE function = ?1"
+                                              " ORDER BY fingerprint", &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    bind_text(st, 1, function);
+    size_t cap = 0;
+    int src;
+    while (rc == DURABLE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            uint64_t *g = durable__realloc(*fps, cap * sizeof *g);
+            if (!g) {
+                rc = DURABLE_ENOMEM;
+                break;
+            }
+            *fps = g;
+        }
+        (*fps)[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (rc == DURABLE_OK)
+        rc = rd_done(st, src);
+    else
+        sqlite3_finalize(st);
+    if (rc != DURABLE_OK) {
+        free(*fps);
+        *fps = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int sq_read_counts(durable__store *base, void (*each)(void *, const durable__count_row *), void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc = rd_prepare((sqlite_store *)base,
+                        "SELECT w.function, w.status, coalesce(f.paused, 0) <> 0, count(*) FROM durable_workflows w"
+                        " LEFT JOIN durable_frames f ON f.workflow = w.id GROUP BY 1, 2, 3",
+                        &st);
+    if (rc != DURABLE_OK)
+        return rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        durable__count_row c = {rd_text(st, 0) ? rd_text(st, 0) : "", durable__status_parse(rd_text(st, 1)),
+                                sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3)};
+        each(ctx, &c);
+    }
+    return rd_done(st, rc);
+}
+
+static const char *sq_read_error(durable__store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    return s->db && sqlite3_errcode(s->db) != SQLITE_OK ? sqlite3_errmsg(s->db) : "";
+}
+
+static const durable__read_ops sqlite_read_ops = {
+    .list = sq_read_list,
+    .count = sq_read_count,
+    .workflow = sq_read_workflow,
+    .children = sq_read_children,
+    .history = sq_read_history,
+    .signals = sq_read_signals,
+    .schema = sq_read_schema,
+    .fingerprints = sq_read_fingerprints,
+    .counts = sq_read_counts,
+    .error = sq_read_error,
+};
+
+/* Why a read of the opening failed, as the tool says it. */
+static void rd_why(sqlite_store *s, int rc, char *why, size_t whylen)
+{
+    const char *msg = sq_read_error(&s->base);
+    switch (rc) {
+    case DURABLE_ENOMEM: snprintf(why, whylen, "out of memory"); break;
+    case DURABLE_ECORRUPT:
+    case DURABLE_ENOTDB: snprintf(why, whylen, "database file is corrupt (%s)", msg); break;
+    case DURABLE_EBUSY: snprintf(why, whylen, "database is locked by another process"); break;
+    default: snprintf(why, whylen, "cannot read: %s", msg); break;
+    }
+}
+
+int durable__store_sqlite_open_read(durable__store **out, const char *path, char *why, size_t whylen)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        char dir[4096] = ".";
+        const char *slash = strrchr(path, '/');
+        if (slash) { /* "/x.db" lives in "/" */
+            size_t n = slash == path ? 1 : (size_t)(slash - path);
+            snprintf(dir, sizeof dir, "%.*s", (int)n, path);
+        }
+        if (e == ENOENT && stat(dir, &sb) != 0)
+            snprintf(why, whylen, "cannot open: %s (no directory %s)", strerror(e), dir);
+        else
+            snprintf(why, whylen, "cannot open: %s", strerror(e));
+        return e == ENOENT ? DURABLE_ENOENT : DURABLE_EIO;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(why, whylen, "not a durable database (not a regular file)");
+        return DURABLE_ENOTDB;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return DURABLE_EIO;
+    }
+    char hdr[16];
+    ssize_t got = read(fd, hdr, sizeof hdr);
+    close(fd);
+    if (got != (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0) {
+        snprintf(why, whylen, "not a durable database%s", sb.st_size == 0 ? " (empty file)" : "");
+        return DURABLE_ENOTDB;
+    }
+
+    /* immutable without a -wal beside it (see inspect()): nothing is created
+     * next to the file, no lock taken */
+    char *side = sqlite3_mprintf("%s-wal", path);
+    if (!side) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    int has_wal = stat(side, &sb) == 0;
+    sqlite3_free(side);
+    size_t len = strlen(path);
+    char *enc = durable__malloc(3 * len + 1), *e = enc;
+    if (!enc) {
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    for (const char *c = path; *c; c++)
+        e += strchr("?#%", *c) ? sprintf(e, "%%%02X", (unsigned char)*c) : (*e = *c, 1);
+    *e = '\0';
+    char *uri = sqlite3_mprintf("file:%s%s%s", path[0] == '/' ? "//" : "", enc, has_wal ? "" : "?immutable=1");
+    free(enc);
+    sqlite_reader *r = uri ? durable__calloc(1, sizeof *r) : NULL;
+    if (!r) {
+        sqlite3_free(uri);
+        snprintf(why, whylen, "out of memory");
+        return DURABLE_ENOMEM;
+    }
+    r->s.base.ops = &sqlite_ops;
+    int src = sqlite3_open_v2(uri, &r->s.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    sqlite3_free(uri);
+    if (src != SQLITE_OK) {
+        snprintf(why, whylen, "cannot open: %s", r->s.db ? sqlite3_errmsg(r->s.db) : sqlite3_errstr(src));
+        sq_close(&r->s.base);
+        return map_rc(src) == DURABLE_ENOMEM ? DURABLE_ENOMEM : DURABLE_EIO;
+    }
+    sqlite3_busy_timeout(r->s.db, 5000);
+
+    int64_t app = 0, ver = 0;
+    int rc = query_int(r->s.db, "PRAGMA application_id", &app);
+    if (rc == DURABLE_OK)
+        rc = query_int(r->s.db, "PRAGMA user_version", &ver);
+    const char *refused = NULL;
+    if (rc == DURABLE_OK) {
+        if (app != APPLICATION_ID)
+            refused = "not a durable database";
+        else if (ver > FORMAT_VERSION)
+            refused = "written by a newer format version of libdurable";
+        else if (ver < 1)
+            refused = "not a durable database (format version 0)";
+    }
+    if (rc == DURABLE_OK && !refused) {
+        /* the byte order; no durable_meta at all counts as "not recorded" */
+        sqlite3_stmt *st;
+        src = sqlite3_prepare_v2(r->s.db, "SELECT value FROM durable_meta WHERE key = 'byte_order'", -1, &st, NULL);
+        int same = 0;
+        if (src == SQLITE_OK) {
+            src = sqlite3_step(st);
+            same = src == SQLITE_ROW && rd_text(st, 0) && strcmp(rd_text(st, 0), byte_order()) == 0;
+            sqlite3_finalize(st);
+            rc = src == SQLITE_ROW || src == SQLITE_DONE ? DURABLE_OK : map_rc(src);
+        } else if ((src & 0xff) != SQLITE_ERROR) {
+            rc = map_rc(src);
+        }
+        if (rc == DURABLE_OK && !same)
+            refused = "not a durable database (written on a machine of the other byte order, or no durable_meta)";
+    }
+    if (rc == DURABLE_OK && !refused) {
+        rc = columns_conform(r->s.db);
+        if (rc == DURABLE_ECORRUPT) {
+            rc = DURABLE_OK;
+            refused = "not a durable database of a known layout (its tables lack columns of ours)";
+        }
+    }
+    if (rc == DURABLE_OK && !refused)
+        rc = has_column(r->s.db, "durable_history", "fingerprint", &r->hist_fp);
+    if (rc == DURABLE_OK && !refused)
+        rc = has_column(r->s.db, "durable_schema_awaits", "text", &r->marks);
+    if (rc == DURABLE_OK && !refused) {
+        int place = 0;
+        rc = has_column(r->s.db, "durable_schema_awaits", "place", &place);
+        r->marks &= place;
+    }
+    if (rc != DURABLE_OK || refused) {
+        if (refused)
+            snprintf(why, whylen, "%s", refused);
+        else
+            rd_why(&r->s, rc, why, whylen);
+        sq_close(&r->s.base);
+        return refused ? DURABLE_ENOTDB : rc;
+    }
+    *out = &r->s.base;
+    return DURABLE_OK;
 }
 
 static const durable__store_ops sqlite_ops = {
@@ -1533,4 +1917,5 @@ static const durable__store_ops sqlite_ops = {
     .take_signal = sq_take_signal,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
+    .read = &sqlite_read_ops,
 };

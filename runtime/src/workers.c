@@ -7,6 +7,13 @@
  * inside a round's transaction (round.c) and releases the claims of this
  * host's dead workers (I4); a worker on another host is judged only by its
  * lease, which the store keeps and round.c renews.
+ *
+ * "host" is the host name and the PID namespace: hostname.pidns (the inode
+ * of /proc/self/ns/pid).  Two containers may share a host name, and a pid of
+ * one means nothing in the other; only a worker whose pids this process can
+ * see is judged by /proc, every other one by its lease, as on another
+ * machine.  (A name written by an older build has no .pidns part: it never
+ * matches, so it too is judged by its lease — the safe side.)
  */
 #include "scheduler.h"
 
@@ -41,6 +48,20 @@ static unsigned long long proc_start(long pid)
     return start;
 }
 
+/* The inode of this process's PID namespace ("pid:[4026531836]"), or 0. */
+static unsigned long long pid_namespace(void)
+{
+    char link[64];
+    ssize_t n = readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    unsigned long long ino = 0;
+    if (n > 0) {
+        link[n] = '\0';
+        if (sscanf(link, "pid:[%llu]", &ino) != 1)
+            ino = 0;
+    }
+    return ino;
+}
+
 void durable__worker_identity(durable_rt *rt)
 {
     static unsigned counter;
@@ -50,19 +71,23 @@ void durable__worker_identity(durable_rt *rt)
     for (char *c = host; *c; c++)
         if (*c == ':')
             *c = '_';
-    snprintf(rt->owner, sizeof rt->owner, "%s:%ld:%llu:%u", host, (long)getpid(), proc_start((long)getpid()),
-             counter++);
+    snprintf(rt->owner, sizeof rt->owner, "%s.%llu:%ld:%llu:%u", host, pid_namespace(), (long)getpid(),
+             proc_start((long)getpid()), counter++);
 }
 
-/* Is the worker `owner` a process of this host that no longer runs? */
+/* Is the worker `owner` a process of this host (and PID namespace) that no
+ * longer runs? */
 static int worker_dead(const durable_rt *rt, const char *owner)
 {
-    char host[64], mine[64];
+    char host[96], mine[96];
     long pid;
     unsigned long long start;
-    if (sscanf(owner, "%63[^:]:%ld:%llu", host, &pid, &start) != 3 ||
-        sscanf(rt->owner, "%63[^:]", mine) != 1 || strcmp(host, mine) != 0)
-        return 0; /* another host: only its lease can tell */
+    if (sscanf(owner, "%95[^:]:%ld:%llu", host, &pid, &start) != 3 ||
+        sscanf(rt->owner, "%95[^:]", mine) != 1 || strcmp(host, mine) != 0)
+        return 0; /* another host or namespace: only its lease can tell */
+    size_t len = strlen(mine);
+    if (len >= 2 && strcmp(mine + len - 2, ".0") == 0)
+        return 0; /* this process cannot name its namespace: /proc is no proof */
     return proc_start(pid) != start;
 }
 

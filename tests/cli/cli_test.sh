@@ -9,12 +9,26 @@
 # Each case makes a fresh database with `cli_fixture make`, runs the tool and
 # checks what it prints and its exit status.  A failed check prints what was
 # expected and what came, and exits 1; exit 77 is a skip, with the reason.
+#
+# With CLI_STORE=pg (cli_pg.sh, under tests/store/pg_server.sh) the database
+# is a fresh one on that server (DURABLE_PG_URI), created with $PSQL, and
+# the tool is given its URI: the cases that are not about files run the
+# same, with the same expectations; pg_refusals runs only there.
 set -u
 case_name=$1
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK" || exit 2
 DB=$WORK/app.db
+STORE=${CLI_STORE:-file}
+if [ "$STORE" = pg ]; then
+    [ -n "${DURABLE_PG_URI:-}" ] && [ -n "${PSQL:-}" ] ||
+        { echo "cli_test.sh: CLI_STORE=pg needs DURABLE_PG_URI and PSQL (run it through cli_pg.sh)" >&2; exit 2; }
+    dbname=cli_$(printf '%s' "$case_name" | tr -c 'a-z0-9_' _)
+    "$PSQL" -q -v ON_ERROR_STOP=1 "$DURABLE_PG_URI" -c "DROP DATABASE IF EXISTS $dbname" \
+        -c "CREATE DATABASE $dbname" >psql.out 2>&1 || { cat psql.out >&2; echo "FAIL: CREATE DATABASE $dbname" >&2; exit 1; }
+    DB=${DURABLE_PG_URI%/*}/$dbname
+fi
 
 fail() {
     echo "FAIL: $*" >&2
@@ -456,7 +470,7 @@ bad_files)
 unknown_id)
     make_db
     run 1 show "$DB" nobody
-    has err.txt "app.db: no workflow 'nobody'"
+    has err.txt "$DB: no workflow 'nobody'"
     run 1 history "$DB" nobody
     has err.txt "no workflow 'nobody'"
     run 1 show "$DB" nobody --json
@@ -562,6 +576,52 @@ error_permissions)
     $as "$DURABLE" cancel "$dir/shut/rw.db" waiter >out.txt 2>err.txt && fail "cancel in a read-only directory succeeded"
     has err.txt "durable: cannot open $dir/shut/rw.db: directory $dir/shut: Permission denied"
     $as "$DURABLE" list "$dir/open/ro.db" >out.txt 2>err.txt || { cat err.txt; fail "list of a read-only file failed"; }
+    ;;
+
+pg_refusals)
+    # A database without our schema, or with a foreign table in it, or of a
+    # newer format, is refused by every command and left as it was; a
+    # password in the URI never shows in a message; reading writes nothing.
+    [ "$STORE" = pg ] || { echo "cli_test.sh: pg_refusals needs CLI_STORE=pg" >&2; exit 2; }
+    q() { "$PSQL" -qtA -v ON_ERROR_STOP=1 "$@"; }
+    run 1 list "$DB"
+    has err.txt "$DB: not a durable database"
+    run 1 cancel "$DB" x
+    has err.txt "not a durable database"
+    run 1 signal "$DB" --all go
+    [ "$(q "$DB" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'durable'")" = 0 ] ||
+        fail "a command created schema durable in a database without it"
+    q "$DB" -c "CREATE SCHEMA durable" -c "CREATE TABLE durable.mine(x int)" || fail "psql"
+    run 1 show "$DB" x
+    has err.txt "not a durable database"
+    run 1 pause "$DB" x
+    [ "$(q "$DB" -c "SELECT string_agg(relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'durable' AND relkind = 'r'")" = mine ] ||
+        fail "a command changed a foreign schema durable"
+    q "$DB" -c "DROP SCHEMA durable CASCADE" || fail "psql"
+    for uri in "postgresql://postgres:s3cret@127.0.0.1:1/nodb" "postgres://127.0.0.1:1/nodb?user=postgres&password=s3cret"; do
+        for cmd in "list" "show ID" "history ID" "stats" "signal ID go" "cancel ID" "purge --older-than 1d"; do
+            set -- $cmd
+            c=$1
+            shift
+            run 1 $c "$uri" "$@"
+            has err.txt "cannot open"
+            lacks err.txt "s3cret"
+        done
+    done
+    make_db
+    digest() {
+        q "$DB" -c "SELECT md5(coalesce(string_agg(t::text, '|'), '')) FROM (SELECT w::text FROM durable.workflows w UNION ALL SELECT f::text FROM durable.frames f UNION ALL SELECT h::text FROM durable.history h UNION ALL SELECT s::text FROM durable.signals s ORDER BY 1) t"
+    }
+    before=$(digest)
+    for args in "list $DB" "list $DB --json" "show $DB sleeper --json" "show $DB fan" "history $DB broken" "stats $DB --prometheus"; do
+        # shellcheck disable=SC2086
+        run 0 $args
+    done
+    [ "$(digest)" = "$before" ] || fail "a read command changed the database"
+    q "$DB" -c "UPDATE durable.meta SET value = '2' WHERE key = 'format'" || fail "psql"
+    run 1 show "$DB" sleeper
+    has err.txt "newer format version"
+    run 1 retry "$DB" broken
     ;;
 
 *)

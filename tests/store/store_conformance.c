@@ -9,8 +9,9 @@
  * URI of a server the cases may create databases on (each case runs in a
  * fresh database dc_CASE); `pg` takes the URI from $DURABLE_PG_URI, which
  * pg_server.sh sets.  CASE `all` runs every case that applies to the store.
- * The refuse_* cases are PostgreSQL's opening checks (SQLite's are in
- * tests/bad) and lost_connection a server that ends the connection: they
+ * The read_* cases are the read operations of the `durable` tool, on a
+ * store opened with durable__store_open_read.  The refuse_* cases are
+ * PostgreSQL's opening checks (SQLite's are in tests/bad) and lost_connection a server that ends the connection: they
  * set up the database with libpq directly.
  */
 #include "check.h"
@@ -1162,6 +1163,452 @@ static void case_lost_connection(void)
 }
 #endif
 
+/* ---- reading, for the `durable` tool (durable__read_ops) ---- */
+
+/* The current case's store opened for reading only. */
+static durable__store *open_reader(void)
+{
+    durable__store *s = NULL;
+    char name[512], why[512];
+    int rc = durable__store_open_read(&s, where, name, sizeof name, why, sizeof why);
+    if (rc != DURABLE_OK) {
+        fprintf(stderr, "open_read %s: %s (%s)\n", name, durable_errname(rc), why);
+        exit(1);
+    }
+    CHECK(s->ops->read != NULL);
+    return s;
+}
+
+static void add_fn(durable__store *s, const char *id, const char *fn, const char *parent, int spawn_idx, int status)
+{
+    durable__row r = {0};
+    r.id = (char *)id;
+    r.function = (char *)fn;
+    r.parent = (char *)parent;
+    r.spawn_idx = spawn_idx;
+    r.status = status;
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->insert(s, &r));
+    CHECK_OK(s->ops->commit(s));
+}
+
+/* Rewrite part `what` of row id with edit() applied. */
+static void edit_row(durable__store *s, const char *id, int what, void (*edit)(durable__row *r))
+{
+    durable__row r;
+    CHECK_OK(s->ops->get(s, id, &r));
+    edit(&r);
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->update(s, &r, what));
+    CHECK_OK(s->ops->commit(s));
+    durable__row_clear(&r);
+}
+
+static void at_await_1(durable__row *r)
+{
+    r->status = DURABLE_WAITING;
+    r->fingerprint = 0x8000000000000001ull;
+    r->state = 1;
+    r->wait_kind = DURABLE__WAIT_TIMER;
+    r->wake_ms = 5000;
+}
+
+static void paused_flag(durable__row *r)
+{
+    r->paused = 1;
+}
+
+static void finished(durable__row *r)
+{
+    r->status = DURABLE_DONE;
+    r->paused = 0;
+}
+
+/* The schema case_schema stores, with the members and result the tool needs. */
+static const durable_field rd_members[] = {{"x", "int", DURABLE_KIND_INT, 0, 4, 1, 0, NULL, 0},
+                                           {"y", "int", DURABLE_KIND_INT, 4, 4, 1, 0, NULL, 0}};
+static const durable_field rd_fields[] = {{"i", "int", DURABLE_KIND_INT, 0, 4, 1, 10, NULL, 0},
+                                          {"pt", "struct pt", DURABLE_KIND_STRUCT, 4, 8, 1, 11, rd_members, 2},
+                                          {"name", "char *", DURABLE_KIND_STRING, 16, 8, 1, 12, NULL, 0}};
+static const durable_field rd_params[] = {{"n", "long", DURABLE_KIND_INT, 0, 8, 1, 9, NULL, 0}};
+static const durable_field rd_result = {"", "double", DURABLE_KIND_FLOAT, 0, 8, 1, 0, NULL, 0};
+static const durable_field rd_value = {"", "int", DURABLE_KIND_INT, 0, 4, 1, 0, NULL, 0};
+static const uint32_t rd_saves[] = {0, 2};
+static const durable_await rd_awaits[] = {
+    {1, DURABLE_AWAIT_STEP, "step", 20, &rd_value, 1, rd_saves, 2, "body/for.body", "step(i)"},
+    {2, DURABLE_AWAIT_RUNTIME, "durable_sleep", 21, NULL, 0, NULL, 0, NULL, NULL},
+};
+static const durable_func rd_fn = {"fn", "fn.c", NULL, 24, 8, rd_fields, 3, rd_params, 1, &rd_result,
+                                   rd_awaits, 2, 0x8000000000000001ull, NULL};
+
+static void put_rd_schema(durable__store *s)
+{
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->put_schema(s, &rd_fn));
+    CHECK_OK(s->ops->commit(s));
+}
+
+/* What a listing called back with, as "id:status:paused:state:callee:line:spawn" lines. */
+static char listed_text[4096];
+static void collect_listed(void *ctx, const durable__listed *w)
+{
+    (void)ctx;
+    char line[256];
+    snprintf(line, sizeof line, "%s%s:%s:%d:%d:%s:%lld:%d:%s", listed_text[0] ? "," : "", w->id,
+             durable_status_name(w->status), w->paused, w->state, w->callee ? w->callee : "-", (long long)w->line,
+             w->spawn_idx, w->function);
+    CHECK(w->created_ms > 0 && w->updated_ms >= w->created_ms);
+    strcat(listed_text, line);
+}
+
+static const char *list_of(durable__store *r, unsigned statuses, const char *fn, int64_t offset, int64_t limit)
+{
+    durable__filter f = {statuses, fn};
+    listed_text[0] = '\0';
+    CHECK_OK(r->ops->read->list(r, &f, offset, limit, collect_listed, NULL));
+    return listed_text;
+}
+
+static int64_t count_of(durable__store *r, unsigned statuses, const char *fn)
+{
+    durable__filter f = {statuses, fn};
+    int64_t n = -1;
+    CHECK_OK(r->ops->read->count(r, &f, &n));
+    return n;
+}
+
+static const char *children_of(durable__store *r, const char *id)
+{
+    listed_text[0] = '\0';
+    CHECK_OK(r->ops->read->children(r, id, collect_listed, NULL));
+    return listed_text;
+}
+
+static char signals_text[512];
+static void collect_signal(void *ctx, const char *name, size_t bytes, int64_t sent_ms)
+{
+    (void)ctx;
+    char line[128];
+    CHECK(sent_ms > 0);
+    snprintf(line, sizeof line, "%s%s:%zu", signals_text[0] ? "," : "", name, bytes);
+    strcat(signals_text, line);
+}
+
+#define B(st) (1u << (st))
+
+static void case_read_list(void)
+{
+    fresh("read_list");
+    durable__store *s = open_store(1000);
+    put_rd_schema(s);
+    add_fn(s, "a", "fn", NULL, -1, DURABLE_READY);
+    add_fn(s, "b", "fn", NULL, -1, DURABLE_READY);
+    add_fn(s, "c", "other", NULL, -1, DURABLE_READY);
+    add_fn(s, "b/0", "other", "b", 0, DURABLE_READY);
+    add_fn(s, "b/x", "fn", "b", -1, DURABLE_READY);
+    edit_row(s, "b", DURABLE__W_STATUS | DURABLE__W_FRAME | DURABLE__W_TIMER, at_await_1);
+    edit_row(s, "c", DURABLE__W_FLAGS, paused_flag);
+    edit_row(s, "b/x", DURABLE__W_RESULT, finished);
+    CHECK_OK(s->ops->put_signal(s, "b", "go", "abc", 3));
+    CHECK_OK(s->ops->put_signal(s, "b", "stop", NULL, 0));
+    s->ops->close(s);
+
+    durable__store *r = open_reader();
+    const durable__read_ops *rd = r->ops->read;
+    CHECK_STR(list_of(r, 0, NULL, 0, -1), "a:ready:0:0:-:0:-1:fn,b:waiting:0:1:step:20:-1:fn,c:ready:1:0:-:0:-1:other,"
+                                          "b/0:ready:0:0:-:0:0:other,b/x:done:0:-1:-:0:-1:fn");
+    CHECK_STR(list_of(r, 0, NULL, 1, 2), "b:waiting:0:1:step:20:-1:fn,c:ready:1:0:-:0:-1:other");
+    CHECK_STR(list_of(r, 0, NULL, 4, 10), "b/x:done:0:-1:-:0:-1:fn");
+    CHECK_STR(list_of(r, 0, NULL, 9, -1), "");
+    /* paused is a status of its own: c matches it and not "ready" */
+    CHECK_STR(list_of(r, B(DURABLE_READY), NULL, 0, -1), "a:ready:0:0:-:0:-1:fn,b/0:ready:0:0:-:0:0:other");
+    CHECK_STR(list_of(r, B(DURABLE_PAUSED), NULL, 0, -1), "c:ready:1:0:-:0:-1:other");
+    CHECK_STR(list_of(r, B(DURABLE_WAITING) | B(DURABLE_DONE), NULL, 0, -1),
+              "b:waiting:0:1:step:20:-1:fn,b/x:done:0:-1:-:0:-1:fn");
+    CHECK_STR(list_of(r, 0, "other", 0, -1), "c:ready:1:0:-:0:-1:other,b/0:ready:0:0:-:0:0:other");
+    CHECK_STR(list_of(r, B(DURABLE_READY), "other", 0, 1), "b/0:ready:0:0:-:0:0:other");
+    CHECK_STR(list_of(r, B(DURABLE_FAILED), NULL, 0, -1), "");
+    CHECK_INT(count_of(r, 0, NULL), 5);
+    CHECK_INT(count_of(r, B(DURABLE_READY) | B(DURABLE_PAUSED), NULL), 3);
+    CHECK_INT(count_of(r, 0, "fn"), 3);
+    CHECK_INT(count_of(r, B(DURABLE_HELD), "fn"), 0);
+
+    CHECK_STR(children_of(r, "b"), "b/0:ready:0:0:-:0:0:other,b/x:done:0:-1:-:0:-1:fn");
+    CHECK_STR(children_of(r, "a"), "");
+
+    durable__detail d;
+    CHECK_RC(rd->workflow(r, "nope", &d), DURABLE_ENOENT);
+    CHECK_OK(rd->workflow(r, "b", &d));
+    CHECK_STR(d.row.id, "b");
+    CHECK_INT(d.row.status, DURABLE_WAITING);
+    CHECK_INT(d.row.state, 1);
+    CHECK_INT(d.row.wait_kind, DURABLE__WAIT_TIMER);
+    CHECK(d.row.fingerprint == 0x8000000000000001ull);
+    CHECK_INT(d.row.wake_ms, 5000);
+    CHECK(d.has_frame && d.has_timer);
+    CHECK(d.created_ms > 0 && d.updated_ms > d.created_ms);
+    durable__row_clear(&d.row);
+    CHECK_OK(rd->workflow(r, "b/x", &d));
+    CHECK(!d.has_frame && !d.has_timer);
+    CHECK_INT(d.row.status, DURABLE_DONE);
+    CHECK_STR(d.row.parent, "b");
+    durable__row_clear(&d.row);
+    CHECK_OK(rd->workflow(r, "c", &d));
+    CHECK(d.has_frame && !d.has_timer && d.row.paused);
+    durable__row_clear(&d.row);
+
+    signals_text[0] = '\0';
+    CHECK_OK(rd->signals(r, "b", collect_signal, NULL));
+    CHECK_STR(signals_text, "go:3,stop:0");
+    signals_text[0] = '\0';
+    CHECK_OK(rd->signals(r, "a", collect_signal, NULL));
+    CHECK_STR(signals_text, "");
+    r->ops->close(r);
+    done(open_store(1000));
+}
+
+static char history_text[4096];
+static void collect_history(void *ctx, const durable__history_row *h)
+{
+    (void)ctx;
+    char line[256];
+    snprintf(line, sizeof line, "%s%s/%s:%lld:%d:%s:%d:%d:%s:%lld:%s", history_text[0] ? "," : "", h->workflow,
+             h->function ? h->function : "-", (long long)h->checkpoint, h->await_id, h->event, h->attempt,
+             h->error_code, h->detail ? h->detail : "-", (long long)h->at_ms, h->has_fingerprint ? "fp" : "nofp");
+    if (h->has_fingerprint && h->fingerprint == 0xffffffffffffffffull)
+        strcat(line, "=max");
+    strcat(history_text, line);
+}
+
+static const char *history_of(durable__store *r, const char *id, int64_t offset, int64_t limit)
+{
+    history_text[0] = '\0';
+    CHECK_OK(r->ops->read->history(r, id, offset, limit, collect_history, NULL));
+    return history_text;
+}
+
+static void case_read_history(void)
+{
+    fresh("read_history");
+    durable__store *s = open_store(1000);
+    add_fn(s, "w", "fn", NULL, -1, DURABLE_READY);
+    add_fn(s, "v", "gn", NULL, -1, DURABLE_READY);
+    durable__event e = {"w", 0, 0, "start", 0, 0, NULL, 7};
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->append(s, &e));
+    e.seq = 1, e.await_id = 1, e.what = "step", e.attempt = 2, e.error_code = -16, e.detail = "card declined";
+    e.fingerprint = 0xffffffffffffffffull;
+    CHECK_OK(s->ops->append(s, &e));
+    e.seq = 2, e.await_id = 2, e.what = "sleep", e.attempt = 0, e.error_code = 0, e.detail = NULL;
+    CHECK_OK(s->ops->append(s, &e));
+    durable__event g = {"ghost", 0, 0, "start", 0, 0, NULL, 7}; /* its row purged */
+    CHECK_OK(s->ops->append(s, &g));
+    durable__event v = {"v", 0, 0, "start", 0, 0, NULL, 9};
+    CHECK_OK(s->ops->append(s, &v));
+    CHECK_OK(s->ops->commit(s));
+    s->ops->close(s);
+
+    durable__store *r = open_reader();
+    /* at_ms: the ticks clock of the writer, 10 ms apart */
+    const char *all = history_of(r, "w", 0, -1);
+    CHECK(strstr(all, "w/fn:0:0:start:0:0:-:") == all);
+    CHECK(strstr(all, ",w/fn:1:1:step:2:-16:card declined:") != NULL);
+    CHECK(strstr(all, ":fp=max,w/fn:2:2:sleep:0:0:-:") != NULL);
+    CHECK_STR(strrchr(history_of(r, "w", 1, 1), ':'), ":fp=max");
+    CHECK(strncmp(history_of(r, "w", 1, 1), "w/fn:1:1:step", 13) == 0);
+    CHECK(strncmp(history_of(r, "w", 2, 5), "w/fn:2:2:sleep", 14) == 0);
+    CHECK_STR(history_of(r, "w", 3, -1), "");
+    CHECK(strncmp(history_of(r, "ghost", 0, -1), "ghost/-:0:0:start", 17) == 0);
+    CHECK_STR(history_of(r, "nobody", 0, -1), "");
+    /* every workflow's, by workflow then checkpoint */
+    all = history_of(r, NULL, 0, -1);
+    const char *gh = strstr(all, "ghost/-:0"), *v0 = strstr(all, "v/gn:0"), *w0 = strstr(all, "w/fn:0"),
+               *w2 = strstr(all, "w/fn:2");
+    CHECK(gh == all && v0 > gh && w0 > v0 && w2 > w0);
+    r->ops->close(r);
+    done(open_store(1000));
+}
+
+static uint64_t fp_seen;
+static char counts_text[512];
+static void collect_count(void *ctx, const durable__count_row *c)
+{
+    (void)ctx;
+    CHECK(strlen(counts_text) < sizeof counts_text - 64);
+    char line[64];
+    snprintf(line, sizeof line, "%s:%s:%d:%lld;", c->function, durable_status_name(c->status), c->paused,
+             (long long)c->n);
+    strcat(counts_text, line);
+}
+
+static void case_read_schema(void)
+{
+    fresh("read_schema");
+    durable__store *s = open_store(1000);
+    put_rd_schema(s);
+    durable_func other = rd_fn;
+    other.fingerprint = 5; /* sorts after 0x8000000000000001 as a signed number */
+    CHECK_OK(s->ops->begin(s));
+    CHECK_OK(s->ops->put_schema(s, &other));
+    CHECK_OK(s->ops->commit(s));
+    add_fn(s, "a", "fn", NULL, -1, DURABLE_READY);
+    add_fn(s, "b", "fn", NULL, -1, DURABLE_READY);
+    add_fn(s, "c", "gn", NULL, -1, DURABLE_READY);
+    edit_row(s, "b", DURABLE__W_FLAGS, paused_flag);
+    edit_row(s, "c", DURABLE__W_RESULT, finished);
+    s->ops->close(s);
+
+    durable__store *r = open_reader();
+    const durable__read_ops *rd = r->ops->read;
+    durable__schema_view v;
+    CHECK_RC(rd->schema(r, 77, &v), DURABLE_ENOENT);
+    CHECK_OK(rd->schema(r, rd_fn.fingerprint, &v));
+    CHECK(v.fingerprint == rd_fn.fingerprint);
+    CHECK_STR(v.function, "fn");
+    CHECK_STR(v.file, "fn.c");
+    CHECK_INT(v.frame_size, 24);
+    CHECK_INT(v.args_size, 8);
+    CHECK(v.fields_ok && v.params_ok && v.result_ok);
+    CHECK_INT(v.nfields, 3);
+    CHECK_STR(v.fields[1].name, "pt");
+    CHECK_INT(v.fields[1].nmembers, 2); /* members linked under their struct */
+    CHECK_STR(v.fields[1].members[1].name, "y");
+    CHECK_INT(v.fields[1].members[1].offset, 4);
+    CHECK_INT(v.fields[2].line, 12);
+    CHECK_INT(v.nparams, 1);
+    CHECK_STR(v.params[0].type, "long");
+    CHECK_INT(v.nresult, 1);
+    CHECK_STR(v.result[0].type, "double");
+    CHECK_INT(v.result[0].size, 8);
+    CHECK_INT(v.nawaits, 2);
+    const durable__await_view *a = durable__schema_view_await(&v, 1);
+    CHECK(a != NULL);
+    CHECK_STR(a->callee, "step");
+    CHECK_INT(a->kind, DURABLE_AWAIT_STEP);
+    CHECK_INT(a->line, 20);
+    CHECK_INT(a->checks_error, 1);
+    CHECK_STR(a->value_type, "int");
+    CHECK_INT(a->value_size, 4);
+    CHECK_INT(a->nsaves, 2);
+    CHECK_INT(a->saves[1], 2);
+    CHECK_STR(a->place, "body/for.body");
+    CHECK_STR(a->text, "step(i)");
+    a = durable__schema_view_await(&v, 2);
+    CHECK(a != NULL && a->place == NULL && a->text == NULL && a->nsaves == 0);
+    CHECK_STR(a->value_type, "");
+    CHECK(durable__schema_view_await(&v, 3) == NULL);
+    durable__schema_view_free(&v);
+
+    uint64_t *fps;
+    size_t n;
+    CHECK_OK(rd->fingerprints(r, "fn", &fps, &n));
+    CHECK_INT(n, 2);
+    CHECK(fps[0] == 0x8000000000000001ull && fps[1] == 5);
+    free(fps);
+    CHECK_OK(rd->fingerprints(r, "nofn", &fps, &n));
+    CHECK_INT(n, 0);
+    free(fps);
+
+    counts_text[0] = '\0';
+    CHECK_OK(rd->counts(r, collect_count, NULL));
+    CHECK(strstr(counts_text, "fn:ready:0:1;") && strstr(counts_text, "fn:ready:1:1;") &&
+          strstr(counts_text, "gn:done:0:1;"));
+    CHECK_INT(strlen(counts_text), strlen("fn:ready:0:1;fn:ready:1:1;gn:done:0:1;"));
+    r->ops->close(r);
+
+    /* damaged rows: a size out of range, a member's parent after it, bad saves:
+     * the roles they touch are refused, the rest still reads */
+    backdoor("UPDATE durable_schemas SET frame_size = 5000000000 WHERE fingerprint = 5;"
+             "UPDATE durable_schema_fields SET parent = 9 WHERE fingerprint = 5 AND name = 'y';"
+             "UPDATE durable_schema_awaits SET saves = '0,x' WHERE fingerprint = 5 AND id = 1",
+             "UPDATE durable.schemas SET frame_size = 5000000000 WHERE fingerprint = 5;"
+             "UPDATE durable.schema_fields SET parent = 9 WHERE fingerprint = 5 AND name = 'y';"
+             "UPDATE durable.schema_awaits SET saves = '0,x' WHERE fingerprint = 5 AND id = 1");
+    r = open_reader();
+    CHECK_OK(r->ops->read->schema(r, 5, &v));
+    CHECK(!v.fields_ok && !v.params_ok && v.result_ok);
+    CHECK_INT(durable__schema_view_await(&v, 1)->nsaves, -1);
+    fp_seen = v.fingerprint;
+    CHECK(fp_seen == 5);
+    durable__schema_view_free(&v);
+    r->ops->close(r);
+    done(open_store(1000));
+}
+
+static void case_read_open(void)
+{
+    fresh("read_open");
+    durable__store *s = NULL;
+    char name[512], why[512];
+    /* nothing there: refused, and nothing made */
+    CHECK(durable__store_open_read(&s, where, name, sizeof name, why, sizeof why) != DURABLE_OK);
+    CHECK(s == NULL);
+    if (is_pg) {
+#ifdef DURABLE_HAVE_PG
+        CHECK(strstr(why, "not a durable database") != NULL);
+        CHECK_INT(pg_int(where, "SELECT count(*) FROM pg_namespace WHERE nspname = 'durable'"), 0);
+#endif
+    } else {
+        CHECK(strstr(why, "cannot open: No such file or directory") == why);
+        CHECK(access(where, F_OK) != 0);
+    }
+    CHECK(strstr(name, "read_open") != NULL);
+    s = open_store(1000);
+    add(s, "w", NULL, -1, DURABLE_READY);
+    s->ops->close(s);
+    if (!is_pg) { /* a file left complete (no -wal): read immutable, nothing created beside it */
+        char side[1100];
+        snprintf(side, sizeof side, "%s-wal", where);
+        CHECK(access(side, F_OK) != 0);
+        durable__store *r = open_reader();
+        CHECK_INT(count_of(r, 0, NULL), 1);
+        CHECK(access(side, F_OK) != 0);
+        snprintf(side, sizeof side, "%s-shm", where);
+        CHECK(access(side, F_OK) != 0);
+        r->ops->close(r);
+        /* someone else's SQLite file */
+        backdoor("PRAGMA application_id = 7", "");
+        CHECK_RC(durable__store_open_read(&r, where, name, sizeof name, why, sizeof why), DURABLE_ENOTDB);
+        CHECK_STR(why, "not a durable database");
+        backdoor("PRAGMA application_id = 1146442307; PRAGMA user_version = 2", "");
+        CHECK_RC(durable__store_open_read(&r, where, name, sizeof name, why, sizeof why), DURABLE_ENOTDB);
+        CHECK_STR(why, "written by a newer format version of libdurable");
+        backdoor("PRAGMA user_version = 1", "");
+    } else {
+#ifdef DURABLE_HAVE_PG
+        /* the session is read-only: not even a table of its own */
+        durable__store *r = open_reader();
+        PGconn *c = durable__store_pg_handle(r);
+        CHECK(c != NULL);
+        PGresult *res = PQexec(c, "CREATE TABLE durable.mine(x int)");
+        CHECK(PQresultStatus(res) == PGRES_FATAL_ERROR);
+        CHECK(strstr(PQresultErrorMessage(res), "read-only") != NULL);
+        PQclear(res);
+        r->ops->close(r);
+        backdoor("", "UPDATE durable.meta SET value = '2' WHERE key = 'format'");
+        CHECK_RC(durable__store_open_read(&r, where, name, sizeof name, why, sizeof why), DURABLE_ENEWER);
+        CHECK_STR(why, "written by a newer format version of libdurable");
+        backdoor("", "UPDATE durable.meta SET value = '1' WHERE key = 'format'; CREATE TABLE durable.mine(x int)");
+        CHECK_RC(durable__store_open_read(&r, where, name, sizeof name, why, sizeof why), DURABLE_ENOTDB);
+        CHECK(strstr(why, "not a durable database") == why);
+        /* a password is never in the name */
+        char uri[1200];
+        const char *at = strstr(where, "://");
+        snprintf(uri, sizeof uri, "postgresql://postgres:s3cret@%s", strchr(at + 3, '@') + 1);
+        why[0] = '\0';
+        if (durable__store_open_read(&r, uri, name, sizeof name, why, sizeof why) == DURABLE_OK)
+            r->ops->close(r); /* the server trusts loopback: the password is not asked for */
+        CHECK(strstr(name, "postgresql://postgres@") == name);
+        CHECK(strstr(name, "s3cret") == NULL && strstr(why, "s3cret") == NULL);
+        backdoor("", "DROP TABLE durable.mine");
+#endif
+    }
+    durable__store *r = open_reader();
+    CHECK_INT(count_of(r, 0, NULL), 1);
+    r->ops->close(r);
+    done(open_store(1000));
+}
+
 static const struct test_case cases[] = {
     {"rows", case_rows},
     {"children", case_children},
@@ -1176,6 +1623,10 @@ static const struct test_case cases[] = {
     {"purge", case_purge},
     {"changed", case_changed},
     {"first_open_race", case_first_open_race},
+    {"read_list", case_read_list},
+    {"read_history", case_read_history},
+    {"read_schema", case_read_schema},
+    {"read_open", case_read_open},
 #ifdef DURABLE_HAVE_PG
     {"refuse_newer", case_refuse_newer},
     {"refuse_foreign", case_refuse_foreign},

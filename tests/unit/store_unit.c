@@ -1,7 +1,8 @@
 /*
  * store_unit.c — the SQLite store's row writes seen through store.h: each
  * DURABLE__W_* part writes its own columns and leaves the others as they
- * were.  One ctest entry per case: `store_unit CASE`.
+ * were; and the encodings both stores share (store_common.c).  One ctest
+ * entry per case: `store_unit CASE`.
  */
 #include "check.h"
 #include "store.h"
@@ -82,11 +83,50 @@ static void case_flags_keep_collected(void)
     testdb_remove(db);
 }
 
+/* A status is stored as its public name and read back as itself; text
+ * that is no status reads as 0, which a row reader then refuses. */
+static void case_status_encoding(void)
+{
+    for (int st = DURABLE_READY; st <= DURABLE_HELD; st++) {
+        CHECK_STR(durable__status_text(st), durable_status_name(st));
+        CHECK_INT(durable__status_parse(durable__status_text(st)), st);
+    }
+    CHECK(durable__status_text(DURABLE_PAUSED) == NULL); /* a flag, never a stored status */
+    CHECK(durable__status_text(0) == NULL);
+    CHECK_INT(durable__status_parse("paused"), 0);
+    CHECK_INT(durable__status_parse("Ready"), 0);
+    CHECK_INT(durable__status_parse(""), 0);
+    CHECK_INT(durable__status_parse(NULL), 0);
+}
+
+/* An await's saves column: "0,2,3"; anything else is a corrupt schema. */
+static void case_saves_encoding(void)
+{
+    durable__schema_await a;
+    CHECK_OK(durable__schema_parse_saves(&a, "0,2,3"));
+    CHECK_INT(a.nsaves, 3);
+    CHECK_INT(a.saves[0], 0);
+    CHECK_INT(a.saves[2], 3);
+    free(a.saves);
+    CHECK_OK(durable__schema_parse_saves(&a, ""));
+    CHECK_INT(a.nsaves, 0);
+    CHECK(a.saves == NULL);
+    CHECK_OK(durable__schema_parse_saves(&a, NULL));
+    CHECK_INT(a.nsaves, 0);
+    static const char *const bad[] = {"1,,2", ",1", "1,", "x", "1;2", "4294967296", "-1", "1 2"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_INT(durable__schema_parse_saves(&a, bad[i]), DURABLE_ECORRUPT);
+        CHECK(a.saves == NULL && a.nsaves == 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct test_case cases[] = {
         {"collected_keeps_flags", case_collected_keeps_flags},
         {"flags_keep_collected", case_flags_keep_collected},
+        {"status_encoding", case_status_encoding},
+        {"saves_encoding", case_saves_encoding},
         {NULL, NULL},
     };
     return run_case(cases, argc, argv);
