@@ -179,7 +179,11 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size);
  * or not at all: a local effect that happens exactly once.  On a pool thread
  * (step_threads > 1) the call waits until the thread that runs durable_run
  * lends it the connection inside that transaction, and that thread waits
- * for the step to end; later steps of that await then run inline. */
+ * for the step to end; later steps of that await then run inline.  NULL
+ * too when the store fails to open that transaction (DURABLE_EIO ...):
+ * then what the step returns or fails with is void, and durable_run
+ * returns the store's error (the step runs again when the round is
+ * redone). */
 struct sqlite3;
 DURABLE_API struct sqlite3 *durable_sqlite(void);
 

@@ -211,6 +211,7 @@ int durable__step_finish(durable_co *co, durable__job *j, const void *value, siz
         int src = co->rt->store->ops->savepoint(co->rt->store, j->failed || rc != DURABLE_OK ? 2 : 1);
         if (rc == DURABLE_OK && src != DURABLE_OK) {
             durable__set_fail(co, src, "the step's transaction could not be closed");
+            co->transient = 1; /* the store failed, not the workflow: the round is redone */
             rc = src;
         }
     }

@@ -99,13 +99,18 @@ int durable__claim_needed(durable_rt *rt, int64_t now)
 /* Look whether another connection committed since the last look.  What it
  * saw stays noted until a claim has looked at the file (claim clears it):
  * two looks in a row must not lose the first one's news. */
-void durable__look_outside(durable_rt *rt)
+int durable__look_outside(durable_rt *rt)
 {
     int changed = 1;
-    if (rt->store->ops->changed(rt->store, &changed) != DURABLE_OK)
+    int rc = rt->store->ops->changed(rt->store, &changed);
+    if (rc != DURABLE_OK)
         changed = 1;
     if (changed)
         rt->external = 1;
+    /* Inside a transaction the error fails it: the store may have ended the
+     * transaction with it (a lost connection; SQLite rolls back on some I/O
+     * errors), and nothing may be written after that as if it were open. */
+    return rt->in_tx ? rc : DURABLE_OK;
 }
 
 static int in_list(const durable_co *list, const char *id)

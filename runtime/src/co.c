@@ -110,6 +110,7 @@ void durable__co_free(durable_co *co)
     durable__arena_free(&co->strings);
     durable__arena_free(&co->arg_strings);
     durable__buf_free(&co->req_value);
+    durable__buf_free(&co->resume_value);
     durable__buf_free(&co->raw_value);
     durable__buf_free(&co->enc_frame);
     free(co);

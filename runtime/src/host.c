@@ -90,6 +90,8 @@ DURABLE_API int durable_open(durable_rt **out, const char *path, const durable_o
         rc = durable__store_pg_open(&rt->store, path, &o);
     else
         rc = durable__store_sqlite_open(&rt->store, path, &o);
+    if (rc == DURABLE_OK && (rc = durable__store_fault_wrap(&rt->store)) != DURABLE_OK)
+        rt->store->ops->close(rt->store); /* DURABLE_STORE_FAULTS (tests): store_fault.c */
     if (rc == DURABLE_OK && o.virtual_time) {
         rt->vnow = durable__realtime_ms();
         if (rt->store->ops->meta_get(rt->store, "virtual_now", &rt->vnow) == DURABLE_ENOENT)

@@ -280,6 +280,8 @@ int durable__pool_lend(durable_rt *rt)
     pthread_mutex_lock(&p->mu);
     j->savepoint = rc == DURABLE_OK;
     j->db = rc == DURABLE_OK ? 2 : 3;
+    if (rc != DURABLE_OK)
+        j->transient = rc; /* the store failed, not the step: its outcome is void */
     pthread_cond_broadcast(&p->lent);
     while (rc == DURABLE_OK && !j->finished)
         pthread_cond_wait(&p->done, &p->mu);

@@ -143,7 +143,7 @@ static int round_commit(durable_rt *rt, durable_co *batch, int *conflicts)
     if (!status)
         rc = rc == DURABLE_OK ? DURABLE_ENOMEM : rc;
     if (rc == DURABLE_OK)
-        durable__look_outside(rt);
+        rc = durable__look_outside(rt);
     /* A coroutine whose request could not be built for want of memory, or
      * that was told of a transient failure, did not fail: the round is given
      * up and redone from the file (I5). */
@@ -298,7 +298,12 @@ DURABLE_API int durable_run(durable_rt *rt)
             durable__pool_collect(rt, &batch);
         }
         if (!batch && !rt->qhead) {
-            durable__look_outside(rt);
+            rc = durable__look_outside(rt);
+            if (rc != DURABLE_OK) { /* in a transaction a step opened: roll it back (I5) */
+                durable__end_tx(rt, rc, 0);
+                durable__drop_all(rt);
+                break;
+            }
             int64_t now = durable__now_ms(rt);
             if (!rt->in_tx && !durable__claim_needed(rt, now) && now < rt->beat_due && now < rt->reap_due) {
                 if (!durable__pool_busy(rt))
@@ -356,7 +361,7 @@ DURABLE_API int durable_wait(durable_rt *rt, int timeout_ms)
     if (rt->qhead)
         return DURABLE_OK;
     /* Work this worker already knows of, or news since durable_run looked. */
-    durable__look_outside(rt);
+    (void)durable__look_outside(rt); /* outside a transaction: a failed look only says "look" */
     int64_t now = durable__now_ms(rt), due = 0;
     int yes = 0;
     int rc = s->ops->has_work(s, rt->owner, now, &yes);

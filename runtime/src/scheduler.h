@@ -129,6 +129,8 @@ struct durable_co {
     int64_t req_wake;
     char *req_name;             /* signal name */
     durable__buf req_value;     /* encoded step value, child args or result */
+    durable__buf resume_value;  /* what it resumes with, when persist wrote another value than req_value */
+    int resume_own;             /* resume_value is it (else req_value): a redo persists req_value again */
     durable__buf raw_value;     /* the step's value as it is in memory (I7) */
     durable__buf enc_frame;     /* the frame as it will be committed */
 
@@ -229,7 +231,7 @@ int durable__reap(durable_rt *rt, int64_t now);
 /* ---- claim.c ---- */
 int durable__unhold(durable_rt *rt);
 int durable__claim_needed(durable_rt *rt, int64_t now);
-void durable__look_outside(durable_rt *rt);
+int durable__look_outside(durable_rt *rt);
 int durable__claim(durable_rt *rt, int64_t now, durable_co **adopted);
 
 /* ---- transition.c ---- */

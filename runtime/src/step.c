@@ -138,15 +138,20 @@ DURABLE_API int durable_child_result_sized(int h, void *out, size_t size)
 static void *step_connection(void *(*handle)(durable__store *))
 {
     durable__job *j = step_here();
-    void *conn = j ? handle(j->rt->store) : NULL;
+    void *conn = j ? handle(durable__store_inner(j->rt->store)) : NULL;
     if (!conn)
         return NULL;
     if (j->pooled)
         return durable__pool_ask_db(j) ? conn : NULL;
-    if (durable__begin_tx(j->rt) != DURABLE_OK)
+    int rc = durable__begin_tx(j->rt);
+    if (rc == DURABLE_OK && !j->savepoint)
+        rc = j->rt->store->ops->savepoint(j->rt->store, 0);
+    if (rc != DURABLE_OK) {
+        /* the store failed, not the step: whatever the step makes of the
+         * NULL is void, and the round is redone (durable__step_finish) */
+        j->transient = rc;
         return NULL;
-    if (!j->savepoint && j->rt->store->ops->savepoint(j->rt->store, 0) != DURABLE_OK)
-        return NULL;
+    }
     j->savepoint = 1;
     return conn;
 }

@@ -14,14 +14,19 @@
  * history, queued signals, children, schemas, counts), so both stores share
  * one implementation of every encoding and the tool holds no SQL.
  *
- * Every operation returns DURABLE_OK or a negative code.  Inside a
- * transaction, a write whose only answer is its success (update, append,
- * worker_beat, put_signal, meta_set, ...; not insert, whose EEXIST the
- * caller acts on) may report its failure, with its own code, at a later
- * call of the same transaction (the next read, savepoint or commit; the
- * writes between return DURABLE_OK): the PostgreSQL store sends such
- * writes without waiting for each (store_pg.c, the pipeline).  Either way
- * the transaction commits nothing of it.  Blobs and strings
+ * Every operation returns DURABLE_OK or a negative code; inside a
+ * transaction a failed one fails the transaction (the caller rolls it back
+ * and writes nothing more in it).  Inside a transaction, a write whose only
+ * answer is its success (update, append, worker_beat, put_signal, meta_set,
+ * ...; not insert, whose EEXIST the caller acts on) may report its failure,
+ * with its own code, at a later call of the same transaction (the next
+ * read, savepoint or commit; the writes between return DURABLE_OK): the
+ * PostgreSQL store sends such writes without waiting for each (store_pg.c,
+ * the pipeline).  Either way the transaction commits nothing of it.  A
+ * failed commit's outcome is unknown: it may have committed (its answer
+ * lost) or not, and the caller finds out by reading the store back, never
+ * by guessing; only DURABLE_EBUSY with `conflicted` 1 says nothing
+ * committed.  Blobs and strings
  * handed to a store are copied by it (or used before the call returns); rows
  * it returns hold malloc'd memory that durable__row_clear frees.
  *
@@ -421,6 +426,13 @@ void *durable__store_sqlite_handle(durable__store *s);
 void *durable__store_pg_handle(durable__store *s);
 
 void durable__ids_free(char **ids, size_t n);
+
+/* store_fault.c: with DURABLE_STORE_FAULTS set (tests), wrap *s in the store
+ * that forwards every operation and fails one as the variable says; else
+ * leave *s as it is.  durable__store_inner gives the wrapped store (s itself
+ * when not wrapped), whose connection durable_sqlite and durable_pg lend. */
+int durable__store_fault_wrap(durable__store **s);
+durable__store *durable__store_inner(durable__store *s);
 
 /* Open `where` (a libpq URI, as durable_open tells them, or an SQLite path)
  * for reading only, never writing or creating anything: an SQLite file is

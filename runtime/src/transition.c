@@ -428,7 +428,6 @@ int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
     /* Another process (an operator's CLI) may have cancelled or paused it
      * since we claimed it: only then read the flags back. */
     if (rc == DURABLE_OK && (rt->external || co->recheck)) {
-        co->recheck = 0;
         int cancel = 0, paused = 0;
         rc = s->ops->flags(s, co->id, &cancel, &paused);
         if (cancel > r.cancel)
@@ -452,11 +451,15 @@ int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
         rc = child_finished(rt, co->id, co->parent, co->spawn_idx, r.status,
                             r.status == DURABLE_DONE ? &co->req_value : &none);
     }
-    /* What the coroutine resumes with is the value just written (I2). */
-    if (rc == DURABLE_OK && r.status == DURABLE_READY && r.value.p != co->req_value.p) {
-        co->req_value.n = 0;
-        if (r.value.p)
-            rc = durable__buf_put(&co->req_value, r.value.p, r.value.n);
+    /* What the coroutine resumes with is the value just written (I2), kept
+     * beside the request: a round redone after a lost conflict
+     * (DURABLE__REDO) persists the same request again, a spawn's child
+     * arguments included. */
+    if (rc == DURABLE_OK && r.status == DURABLE_READY) {
+        co->resume_value.n = 0;
+        co->resume_own = r.value.p != co->req_value.p;
+        if (co->resume_own && r.value.p)
+            rc = durable__buf_put(&co->resume_value, r.value.p, r.value.n);
     }
     if (rc == DURABLE_OK)
         rc = s->ops->append(s, &ev);
@@ -484,6 +487,7 @@ int durable__persist(durable_rt *rt, durable_co *co, int *status_out)
  * was committed (I2); any other leaves memory. */
 int durable__apply(durable_rt *rt, durable_co *co, int status)
 {
+    co->recheck = 0; /* persist read the flags back (kept until the commit: a redo reads them again) */
     if (status != DURABLE_READY) { /* unlinked by round_commit already */
         if (status == DURABLE_WAITING || status == DURABLE_PAUSED)
             durable__park(rt, co, co->seq + 1); /* the checkpoint just committed */
@@ -512,7 +516,7 @@ int durable__apply(durable_rt *rt, durable_co *co, int status)
         memcpy(co->value, co->raw_value.p, vsize);
         co->value_size = vsize;
     } else
-        rc = durable__co_load_state(co, NULL, &co->req_value);
+        rc = durable__co_load_state(co, NULL, co->resume_own ? &co->resume_value : &co->req_value);
     if (rc == DURABLE_OK)
         durable__enqueue(rt, co);
     return rc;

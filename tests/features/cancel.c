@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     print_outcome(rt, "o1/deliver_later.1");
     print_outcome(rt, "o2");
     print_outcome(rt, "o3");
-    printf("cancel after the end: %s\n", durable_errname(durable_cancel(rt, "o2")));
+    printf("cancel after the end: %s\n", durable_errname(refusal(durable_cancel(rt, "o2"))));
     MUST(durable_close(rt));
     return 0;
 }

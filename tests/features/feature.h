@@ -45,12 +45,24 @@ static inline void run_all(durable_rt *rt)
     MUST(n);
 }
 
+/* The code of a call expected to be refused, to print; a storage error (the
+ * store failed, not the call: DURABLE_STORE_FAULTS makes them) ends the
+ * program as MUST does, so that it is run again. */
+static inline int refusal(int rc)
+{
+    if (rc == DURABLE_EIO || rc == DURABLE_EBUSY || rc == DURABLE_ENOMEM) {
+        fprintf(stderr, "a storage error: %s\n", durable_strerror(rc));
+        exit(1);
+    }
+    return rc;
+}
+
 static inline void print_outcome(durable_rt *rt, const char *id)
 {
     int st = 0, v = 0;
     MUST(durable_status(rt, id, &st));
     int rc = durable_result(rt, id, &v);
-    if (rc == DURABLE_OK)
+    if (refusal(rc) == DURABLE_OK)
         printf("%s: %s %d\n", id, durable_status_name(st), v);
     else
         printf("%s: %s (%s)\n", id, durable_status_name(st), durable_errname(rc));

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         MUST(durable_get_error(rt, "c1", &msg));
         print_outcome(rt, "c1");
         printf("error: %s\n", msg);
-        printf("retry of an unknown id: %s\n", durable_errname(durable_retry(rt, "nobody")));
+        printf("retry of an unknown id: %s\n", durable_errname(refusal(durable_retry(rt, "nobody"))));
         heal = 1;
         MUST(durable_retry(rt, "c1"));
         run_all(rt);

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     print_outcome(rt, "bell-1");
     print_outcome(rt, "bell-2");
     int rc = durable_signal(rt, "collect", "item", "late", 4);
-    printf("signal after the end: %s\n", durable_errname(rc));
+    printf("signal after the end: %s\n", durable_errname(refusal(rc)));
     MUST(durable_close(rt));
     return 0;
 }

@@ -2,7 +2,8 @@
  * crashloop — run a durable program straight through, then again killed at
  * every commit, and check that nothing differs.
  *
- *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] -- PROGRAM [ARGS...]
+ *   crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] [--pg URI]
+ *             [--faults KIND,... [--stride S]] -- PROGRAM [ARGS...]
  *
  * With --expect, the reference run's stdout must also equal FILE: the
  * program's plain meaning, not only its agreement with itself.
@@ -44,6 +45,20 @@
  * runs on a fresh database of that server instead of a file: cl_LABEL,
  * dropped and created with psql, its URI given as the database.
  *
+ * With --faults KIND,... (fail, busy, conflict, lost, committed, aborted:
+ * runtime/src/store_fault.c) the crash scenarios give way to store-fault
+ * sweeps: the reference runs with DURABLE_STORE_FAULTS=count, which says how
+ * many store calls and commits it made, then for each KIND and each position
+ * N (every call, or every commit for committed and aborted; with --stride S
+ * every Sth) a fresh database is run with DURABLE_STORE_FAULTS=KIND:N.  That
+ * run may exit 0, or 1 (a call returned an error code and the program
+ * reported it), and is then restarted without faults; anything else (a
+ * signal: abort, a crash) fails.  Effects: a commit that committed though
+ * it said DURABLE_EIO (committed), and a lost conflict (redone from memory),
+ * must run no step again; the other kinds redo a round from the store, so a
+ * step may run twice.  Nearly every position must fire (the wrapper prints
+ * a line when it does).
+ *
  * In every scenario the final stdout must equal the reference.  One summary
  * line per scenario; exit 0 when all pass.  A process that hangs (120 s) or
  * exits other than 0 or by SIGKILL fails the test.  Temporary files are
@@ -72,6 +87,9 @@ static const char *setup;
 static const char *expect;    /* --expect FILE */
 static const char *pg_base;   /* --pg URI: each scenario on a fresh database of that server */
 static int random_kills;      /* --random N */
+static const char *faults;    /* --faults KIND,...: the store-fault sweeps instead of the crash scenarios */
+static int stride = 1;        /* --stride S: every Sth fault position */
+static const char *store_faults; /* DURABLE_STORE_FAULTS of the next run, or NULL */
 static int last_crashes;      /* kills in the last scenario run */
 static double ref_seconds;    /* how long the reference run took */
 static unsigned long rng = 88172645463325252UL;
@@ -137,6 +155,10 @@ static int run_killed(char **argv, const char *db, const char *effects, const ch
             setenv("DURABLE_CRASH", crash, 1);
         else
             unsetenv("DURABLE_CRASH");
+        if (store_faults)
+            setenv("DURABLE_STORE_FAULTS", store_faults, 1);
+        else
+            unsetenv("DURABLE_STORE_FAULTS");
         setpgid(0, 0); /* its own process group: a kill takes the children too */
         char err[540];
         snprintf(err, sizeof err, "%s.err", out);
@@ -247,28 +269,35 @@ static void show_stderr(const char *out)
     free(text);
 }
 
-static int scenario(char **argv, const char *label, const char *crash, const char *ref_out, const char *ref_eff,
-                    int hi)
+/* A fresh database for scenario `label` (a file, or with --pg a database of
+ * the server), and its setup run: 0, or 1 if it failed (said why). */
+static int prepare(char **argv, const char *label, char *db, char *eff, char *out)
 {
-    char db[512], eff[512], out[512];
-    snprintf(db, sizeof db, "%s/%s.db", dir, label);
+    snprintf(db, 512, "%s/%s.db", dir, label);
     if (pg_base) { /* a fresh database: DROP and CREATE it with psql */
         char cmd[1400];
-        snprintf(cmd, sizeof cmd,
-                 "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'DROP DATABASE IF EXISTS cl_%s WITH (FORCE)' -c 'CREATE DATABASE cl_%s' "
-                 ">/dev/null 2>&1",
-                 pg_base, label, label);
+        static int made_fault_db;
+        if (strcmp(label, "fault") == 0 && made_fault_db) /* one per position: dropping the schema is enough */
+            snprintf(cmd, sizeof cmd,
+                     "psql -X -q -v ON_ERROR_STOP=1 '%.*s/cl_fault' -c 'DROP SCHEMA IF EXISTS durable CASCADE' "
+                     ">/dev/null 2>&1",
+                     (int)(strrchr(pg_base, '/') - pg_base), pg_base);
+        else
+            snprintf(cmd, sizeof cmd,
+                     "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'DROP DATABASE IF EXISTS cl_%s WITH (FORCE)' -c 'CREATE DATABASE cl_%s' "
+                     ">/dev/null 2>&1",
+                     pg_base, label, label);
+        made_fault_db |= strcmp(label, "fault") == 0;
         if (system(cmd) != 0) {
             fprintf(stderr, "crashloop %s: %s: could not make database cl_%s on %s\n", name, label, label, pg_base);
             return 1;
         }
         const char *slash = strrchr(pg_base, '/');
         int keep_len = slash && slash > strstr(pg_base, "://") + 2 ? (int)(slash - pg_base) : (int)strlen(pg_base);
-        snprintf(db, sizeof db, "%.*s/cl_%s", keep_len, pg_base, label);
+        snprintf(db, 512, "%.*s/cl_%s", keep_len, pg_base, label);
     }
-    snprintf(eff, sizeof eff, "%s/%s.effects", dir, label);
-    snprintf(out, sizeof out, "%s/%s.out", dir, label);
-    int crashes = 0, st = 0, random = crash && strcmp(crash, "random") == 0;
+    snprintf(eff, 512, "%s/%s.effects", dir, label);
+    snprintf(out, 512, "%s/%s.out", dir, label);
     if (setup) { /* PROGRAM ARGS... SETUP */
         int n = 0;
         while (argv[n])
@@ -280,7 +309,10 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
         sargv[n] = (char *)setup;
         char sout[520];
         snprintf(sout, sizeof sout, "%s.setup", out);
-        st = run(sargv, db, eff, NULL, sout);
+        const char *sf = store_faults;
+        store_faults = NULL; /* the setup meets no fault */
+        int st = run(sargv, db, eff, NULL, sout);
+        store_faults = sf;
         free(sargv);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "crashloop %s: %s: setup (%s %s) failed, output in %s\n", name, label, argv[0], setup,
@@ -289,6 +321,16 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
             return 1;
         }
     }
+    return 0;
+}
+
+static int scenario(char **argv, const char *label, const char *crash, const char *ref_out, const char *ref_eff,
+                    int hi)
+{
+    char db[512], eff[512], out[512];
+    if (prepare(argv, label, db, eff, out))
+        return 1;
+    int crashes = 0, st = 0, random = crash && strcmp(crash, "random") == 0;
     for (int runs = 0;; runs++) {
         if (runs == MAX_RUNS) {
             fprintf(stderr, "crashloop %s: %s: no completion after %d runs\n", name, label, MAX_RUNS);
@@ -347,6 +389,97 @@ static int scenario(char **argv, const char *label, const char *crash, const cha
     return bad != 0;
 }
 
+static void remove_label(const char *label)
+{
+    static const char *const sfx[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out", ".out.err",
+                                      ".out.setup", ".out.setup.err"};
+    char path[512];
+    for (size_t f = 0; f < sizeof sfx / sizeof *sfx; f++) {
+        snprintf(path, sizeof path, "%s/%s%s", dir, label, sfx[f]);
+        unlink(path);
+    }
+}
+
+/* --faults: the program run with DURABLE_STORE_FAULTS=KIND:N for every Nth
+ * position (every `stride`th) of the `positions` the reference counted, each
+ * on a fresh database.  The run must end with exit 0, or with exit 1 (a
+ * call returned an error, which the program reported: a user restarts it),
+ * and then a run without faults must finish it.  Never a signal (abort, a
+ * crash) nor another exit.  The final output must equal the reference, and
+ * each effect appear at least as often and at most `hi` times as often. */
+static int fault_sweep(char **argv, const char *kind, unsigned long positions, const char *ref_out,
+                       const char *ref_eff, int hi)
+{
+    unsigned long tried = 0, fired = 0, errors = 0;
+    int bad = 0;
+    for (unsigned long n = 1; n <= positions && !bad; n += (unsigned long)stride) {
+        char spec[64], db[512], eff[512], out[512], err[540];
+        snprintf(spec, sizeof spec, "%s:%lu", kind, n);
+        remove_label("fault");
+        if (prepare(argv, "fault", db, eff, out))
+            return 1;
+        tried++;
+        store_faults = spec;
+        int st = run(argv, db, eff, NULL, out);
+        store_faults = NULL;
+        snprintf(err, sizeof err, "%s.err", out);
+        char *text = slurp(err, NULL);
+        if (strstr(text, "DURABLE_STORE_FAULTS: "))
+            fired++;
+        free(text);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 1) { /* an error code, reported: restart */
+            errors++;
+            st = run(argv, db, eff, NULL, out);
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "crashloop %s: fault %s: program %s %d\n", name, spec,
+                    WIFEXITED(st) ? "exited with" : "died of signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            bad = 1;
+        } else {
+            char *got = slurp(out, NULL);
+            if (strcmp(got, ref_out) != 0) {
+                fprintf(stderr, "crashloop %s: fault %s: final output differs from the reference\n--- reference\n%s"
+                                "--- got\n%s", name, spec, ref_out, got);
+                bad = 1;
+            }
+            free(got);
+            char *r = strdup(ref_eff), *g = slurp(eff, NULL);
+            char label[80];
+            snprintf(label, sizeof label, "fault %s", spec);
+            bad |= check_effects(label, r, g, hi) != 0;
+            free(r);
+            free(g);
+        }
+        if (bad)
+            show_stderr(out);
+    }
+    printf("crashloop %s: faults %-9s positions %lu of %lu (stride %d), fired %lu, runs ended on an error %lu, "
+           "mismatches %d\n",
+           name, kind, tried, positions, stride, fired, errors, bad);
+    if (!bad && fired * 2 < tried) { /* the positions come from the reference: most must fire (a timer's wait
+                                       * makes a run's number of calls vary) */
+        fprintf(stderr, "crashloop %s: faults %s: only %lu of %lu positions fired: is the wrapper on?\n", name, kind,
+                fired, tried);
+        bad = 1;
+    }
+    return bad;
+}
+
+/* The reference's "durable store calls: C commits: K" (the last such line). */
+static int store_counts(unsigned long *calls, unsigned long *commits)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/ref.out.err", dir);
+    char *text = slurp(path, NULL);
+    int ok = 0;
+    for (char *p = text; (p = strstr(p, "durable store calls: ")) != NULL; p++)
+        ok = sscanf(p, "durable store calls: %lu commits: %lu", calls, commits) == 2;
+    free(text);
+    if (!ok)
+        fprintf(stderr, "crashloop %s: the reference run printed no store counts (DURABLE_STORE_FAULTS=count)\n", name);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1, keep = 0;
@@ -363,9 +496,13 @@ int main(int argc, char **argv)
             expect = argv[++i];
         else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
             pg_base = argv[++i];
+        else if (strcmp(argv[i], "--faults") == 0 && i + 1 < argc)
+            faults = argv[++i];
+        else if (strcmp(argv[i], "--stride") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            stride = atoi(argv[++i]);
         else {
             fprintf(stderr, "usage: crashloop [--name NAME] [--keep] [--setup ARG] [--random N] [--expect FILE] "
-                            "[--pg URI] -- PROGRAM [ARGS...]\n");
+                            "[--pg URI] [--faults KIND,... [--stride S]] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
@@ -381,7 +518,9 @@ int main(int argc, char **argv)
         perror("crashloop: mkdtemp");
         return 2;
     }
+    store_faults = faults ? "count" : NULL;
     int bad = scenario(prog, "ref", NULL, NULL, NULL, 1);
+    store_faults = NULL;
     char path[512];
     snprintf(path, sizeof path, "%s/ref.out", dir);
     char *ref_out = slurp(path, NULL);
@@ -400,7 +539,26 @@ int main(int argc, char **argv)
         }
         free(want);
     }
-    if (!bad) {
+    unsigned long calls = 0, commits = 0;
+    if (!bad && faults && !store_counts(&calls, &commits))
+        bad = 1;
+    if (!bad && faults) {
+        printf("crashloop %s: reference output:\n%s", name, ref_out);
+        printf("crashloop %s: reference: %lu store calls, %lu commits\n", name, calls, commits);
+        const char *threads = getenv("DURABLE_STEP_THREADS");
+        int pooled = threads && atoi(threads) > 1;
+        char kinds[256];
+        snprintf(kinds, sizeof kinds, "%s", faults);
+        for (char *k = strtok(kinds, ","); k && !bad; k = strtok(NULL, ",")) {
+            /* committed: nothing is lost, no step runs again; conflict: the
+             * round is written again from memory.  Else the round is redone
+             * from the store: its steps may run once more. */
+            int once = strcmp(k, "committed") == 0 || strcmp(k, "conflict") == 0;
+            int commit_kind = strcmp(k, "committed") == 0 || strcmp(k, "aborted") == 0;
+            bad |= fault_sweep(prog, k, commit_kind ? commits : calls, ref_out, ref_eff,
+                               pooled ? MAX_RUNS : once ? 1 : 2);
+        }
+    } else if (!bad) {
         printf("crashloop %s: reference output:\n%s", name, ref_out);
         const char *threads = getenv("DURABLE_STEP_THREADS");
         int pooled = threads && atoi(threads) > 1;
@@ -428,10 +586,10 @@ int main(int argc, char **argv)
     if (bad || keep) {
         fprintf(stderr, "crashloop %s: files kept in %s\n", name, dir);
     } else {
-        static const char *const labels[] = {"ref", "after", "before", "random"};
+        static const char *const labels[] = {"ref", "after", "before", "random", "fault"};
         static const char *const suffixes[] = {".db", ".db-wal", ".db-shm", ".db-journal", ".effects", ".out",
                                                ".out.setup", ".out.err", ".out.setup.err"};
-        for (size_t l = 0; l < 4; l++)
+        for (size_t l = 0; l < 5; l++)
             for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
                 snprintf(path, sizeof path, "%s/%s%s", dir, labels[l], suffixes[k]);
                 unlink(path);
